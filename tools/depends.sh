@@ -1,0 +1,37 @@
+#!/bin/sh
+# Install the Debian packages a make target needs, only when missing.
+# Usage: tools/depends.sh [build|check|demo|bench ...]
+# Also creates the "vknet" system group that vknetd's socket belongs to.
+set -e
+
+pkgs_build="make gcc libc6-dev libbsd-dev pkg-config mandoc"
+pkgs_check="$pkgs_build kyua atf-sh libatf-dev iproute2 iputils-ping \
+	tcpdump openssh-server openssh-client systemd man-db procps"
+pkgs_demo="$pkgs_build iproute2 iputils-ping"
+pkgs_bench="$pkgs_check vde2 libvdeplug-dev"
+
+want=""
+for target in "${@:-check}"; do
+	eval "want=\"\$want \$pkgs_$target\""
+done
+
+missing=""
+for p in $want; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
+	    grep -q '^install ok installed$' || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "depends.sh: missing packages:$missing (run as root)" >&2
+		exit 1
+	fi
+	echo "depends.sh: installing$missing" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq >/dev/null
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+if [ "$(id -u)" -eq 0 ] && ! getent group vknet >/dev/null; then
+	echo "depends.sh: creating system group vknet" >&2
+	groupadd --system vknet
+fi

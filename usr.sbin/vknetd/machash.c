@@ -1,0 +1,238 @@
+/*
+ * The MAC table: a chained hash over a pool of entries allocated once
+ * at start-up, so learning never allocates.  Buckets hold the index of
+ * their first entry plus one (0 is empty); unused entries sit on a free
+ * list threaded through the same `next' field.
+ *
+ * The bucket is chosen by a keyed mix of the address with a seed from
+ * getrandom(2): a guest that makes up addresses cannot aim them all at
+ * one chain.  An entry older than max_age is treated as absent by
+ * lookups at once; machash_expire() returns such entries to the pool.
+ */
+#include <sys/random.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "ether.h"
+#include "machash.h"
+
+struct entry {
+	uint8_t		mac[MAC_LEN];
+	int		port;
+	uint32_t	next;		/* index + 1 in chain or free list */
+	time_t		seen;
+};
+
+struct machash {
+	struct entry	*pool;
+	uint32_t	*bucket;
+	uint32_t	 capacity;
+	uint32_t	 nbuckets;	/* a power of two */
+	uint32_t	 freelist;
+	uint32_t	 count;
+	time_t		 max_age;
+	time_t		 swept;		/* when expire last ran */
+	uint64_t	 seed;
+};
+
+struct machash *
+machash_new(uint32_t capacity, time_t max_age)
+{
+	struct machash *h;
+	uint32_t i;
+
+	if (capacity == 0 || capacity > (1U << 24) ||
+	    (h = calloc(1, sizeof(*h))) == NULL)
+		return (NULL);
+	h->nbuckets = 1;
+	while (h->nbuckets < capacity * 2)
+		h->nbuckets <<= 1;
+	h->pool = calloc(capacity, sizeof(*h->pool));
+	h->bucket = calloc(h->nbuckets, sizeof(*h->bucket));
+	if (h->pool == NULL || h->bucket == NULL) {
+		machash_free(h);
+		return (NULL);
+	}
+	for (i = 0; i < capacity; i++)
+		h->pool[i].next = i + 2 <= capacity ? i + 2 : 0;
+	h->freelist = 1;
+	h->capacity = capacity;
+	h->max_age = max_age;
+	h->swept = -1;
+	if (getrandom(&h->seed, sizeof(h->seed), 0) != sizeof(h->seed))
+		h->seed = (uint64_t)(uintptr_t)h ^ (uint64_t)time(NULL);
+	return (h);
+}
+
+void
+machash_free(struct machash *h)
+{
+	if (h == NULL)
+		return;
+	free(h->pool);
+	free(h->bucket);
+	free(h);
+}
+
+static uint32_t *
+head(const struct machash *h, const uint8_t *mac)
+{
+	uint64_t k = 0;
+
+	memcpy(&k, mac, MAC_LEN);
+	k ^= h->seed;
+	k ^= k >> 33;
+	k *= 0xff51afd7ed558ccdULL;
+	k ^= k >> 33;
+	k *= 0xc4ceb9fe1a85ec53ULL;
+	k ^= k >> 33;
+	return (&h->bucket[k & (h->nbuckets - 1)]);
+}
+
+/* Find mac; *linkp is left pointing at the link that leads to it. */
+static struct entry *
+find(const struct machash *h, const uint8_t *mac, uint32_t **linkp)
+{
+	uint32_t *link = head(h, mac);
+	struct entry *e;
+
+	for (; *link != 0; link = &e->next) {
+		e = &h->pool[*link - 1];
+		if (memcmp(e->mac, mac, MAC_LEN) == 0) {
+			*linkp = link;
+			return (e);
+		}
+	}
+	*linkp = link;
+	return (NULL);
+}
+
+static void
+unlink_entry(struct machash *h, uint32_t *link)
+{
+	uint32_t idx = *link;
+	struct entry *e = &h->pool[idx - 1];
+
+	*link = e->next;
+	e->next = h->freelist;
+	h->freelist = idx;
+	h->count--;
+}
+
+static int
+stale(const struct machash *h, const struct entry *e, time_t now)
+{
+	return (now - e->seen > h->max_age);
+}
+
+enum machash_learned
+machash_learn(struct machash *h, const uint8_t *mac, int port, time_t now)
+{
+	struct entry *e;
+	uint32_t *link, idx;
+	int moved;
+
+	if ((e = find(h, mac, &link)) != NULL) {
+		moved = e->port != port && !stale(h, e, now);
+		e->port = port;
+		e->seen = now;
+		return (moved ? MACHASH_MOVED : MACHASH_REFRESHED);
+	}
+	/*
+	 * A full table is swept for aged entries at most once a second:
+	 * a guest inventing addresses must not cost a sweep per frame.
+	 */
+	if (h->freelist == 0 && (h->swept == now ||
+	    machash_expire(h, now) == 0))
+		return (MACHASH_FULL);
+	idx = h->freelist;
+	e = &h->pool[idx - 1];
+	h->freelist = e->next;
+	memcpy(e->mac, mac, MAC_LEN);
+	e->port = port;
+	e->seen = now;
+	e->next = *head(h, mac);
+	*head(h, mac) = idx;
+	h->count++;
+	return (MACHASH_ADDED);
+}
+
+int
+machash_lookup(struct machash *h, const uint8_t *mac, time_t now)
+{
+	struct entry *e;
+	uint32_t *link;
+
+	if ((e = find(h, mac, &link)) == NULL)
+		return (MACHASH_NONE);
+	if (stale(h, e, now)) {
+		unlink_entry(h, link);
+		return (MACHASH_NONE);
+	}
+	return (e->port);
+}
+
+/* Remove every entry for which drop() holds; return how many went. */
+static uint32_t
+sweep(struct machash *h, int (*drop)(const struct machash *,
+    const struct entry *, long), long arg)
+{
+	uint32_t b, *link, n = 0;
+
+	for (b = 0; b < h->nbuckets; b++) {
+		link = &h->bucket[b];
+		while (*link != 0) {
+			if (drop(h, &h->pool[*link - 1], arg)) {
+				unlink_entry(h, link);
+				n++;
+			} else
+				link = &h->pool[*link - 1].next;
+		}
+	}
+	return (n);
+}
+
+static int
+on_port(const struct machash *h, const struct entry *e, long port)
+{
+	(void)h;
+	return (e->port == port);
+}
+
+static int
+aged(const struct machash *h, const struct entry *e, long now)
+{
+	return (stale(h, e, (time_t)now));
+}
+
+void
+machash_forget_port(struct machash *h, int port)
+{
+	(void)sweep(h, on_port, port);
+}
+
+uint32_t
+machash_expire(struct machash *h, time_t now)
+{
+	h->swept = now;
+	return (sweep(h, aged, (long)now));
+}
+
+uint32_t
+machash_count(const struct machash *h)
+{
+	return (h->count);
+}
+
+void
+machash_walk(const struct machash *h,
+    void (*cb)(const uint8_t *, int, time_t, void *), void *arg)
+{
+	uint32_t b, i;
+
+	for (b = 0; b < h->nbuckets; b++)
+		for (i = h->bucket[b]; i != 0; i = h->pool[i - 1].next)
+			cb(h->pool[i - 1].mac, h->pool[i - 1].port,
+			    h->pool[i - 1].seen, arg);
+}

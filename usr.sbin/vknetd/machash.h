@@ -1,0 +1,36 @@
+/*
+ * The MAC table: which port a unicast address was last seen on.
+ * Fixed capacity, allocated once; no allocation per frame.
+ */
+#ifndef VKNETD_MACHASH_H
+#define VKNETD_MACHASH_H
+
+#include <stdint.h>
+#include <time.h>
+
+#define MACHASH_NONE	(-1)
+
+enum machash_learned {
+	MACHASH_REFRESHED,	/* known on this port; age reset */
+	MACHASH_ADDED,
+	MACHASH_MOVED,		/* was on another port */
+	MACHASH_FULL		/* no room: not learned */
+};
+
+struct machash;
+
+struct machash	*machash_new(uint32_t capacity, time_t max_age);
+void		 machash_free(struct machash *);
+enum machash_learned
+		 machash_learn(struct machash *, const uint8_t *mac, int port,
+		    time_t now);
+int		 machash_lookup(struct machash *, const uint8_t *mac,
+		    time_t now);
+void		 machash_forget_port(struct machash *, int port);
+uint32_t	 machash_expire(struct machash *, time_t now);
+uint32_t	 machash_count(const struct machash *);
+void		 machash_walk(const struct machash *,
+		    void (*)(const uint8_t *mac, int port, time_t seen,
+		    void *), void *);
+
+#endif

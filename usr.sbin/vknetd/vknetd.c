@@ -1,0 +1,508 @@
+/*
+ * vknetd: a virtual Ethernet switch for virtual machines.
+ *
+ * main() parses the command line, checks everything it can before it
+ * creates anything (so a bad invocation leaves no trace), then sets up
+ * in this order: pidfile lock, listening sockets, TAP (and bridge and
+ * address), detach.  A caller may connect as soon as we return.  After
+ * that one poll() loop does all the work: new clients on the listeners
+ * (the SOCK_SEQPACKET socket and, with -q, QEMU's stream socket), frames
+ * on the ports (see switch.c and port.c), MAC aging once a second, and
+ * the sessions of the control socket beside the data socket: monitors
+ * and stats requests (monitor.c).  Signal handlers only set a flag;
+ * the loop sees it when ppoll() returns.
+ *
+ * With -c or -s the same binary is a client of a running daemon's
+ * control socket instead (watch.c), and creates nothing.
+ */
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <arpa/inet.h>
+
+#include <bsd/libutil.h>
+#include <bsd/stdlib.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "filter.h"
+#include "listener.h"
+#include "log.h"
+#include "monitor.h"
+#include "netif.h"
+#include "signals.h"
+#include "stats.h"
+#include "switch.h"
+#include "watch.h"
+
+#define VKNET_GROUP	"vknet"
+#define DEFAULT_SOCKET	"/var/run/vknet"
+#define DEFAULT_PIDFILE	"/var/run/vknetd.pid"
+#define DEFAULT_AGE	300
+#define MAX_AGE		(24 * 3600)
+#define MAX_PORTS	4096
+#define FD_RESERVE	32	/* listeners, sessions, syslog, stdio */
+
+/* Fixed poll slots: listeners, control sessions; then the ports. */
+enum {
+	PFD_LISTEN,
+	PFD_STREAM,		/* -q, or fd -1 */
+	PFD_CONTROL,
+	PFD_MONITOR,
+	PFD_PORTS = PFD_MONITOR + MONITOR_MAX
+};
+
+struct config {
+	const char	*sockpath;
+	const char	*streampath;	/* -q */
+	const char	*pidpath;
+	const char	*tapname;
+	const char	*bridge;
+	const char	*address;
+	struct cidr	 cidr;
+	time_t		 max_age;
+	int		 debug;
+	int		 secure;
+	int		 client;	/* 'c' or 's': talk to a daemon */
+	int		 hex;
+	const char	*wfile;
+	char		 ctlpath[PATH_MAX];
+};
+
+/* What start-up created, so that exit can take exactly that away. */
+static struct state {
+	struct pidfh	*pfh;
+	const char	*sockpath;
+	int		 listen_fd;
+	const char	*streampath;
+	int		 stream_fd;
+	const char	*ctlpath;
+	int		 ctl_fd;
+	struct tap	 tap;
+	const char	*addr_if;	/* interface we put the address on */
+	int		 bridge_created;
+	const char	*bridge;
+	struct cidr	*cidr;
+} st = { .listen_fd = -1, .stream_fd = -1, .ctl_fd = -1,
+    .tap = { .fd = -1 } };
+
+static volatile sig_atomic_t quit;
+static volatile sig_atomic_t stats_wanted;
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr, "usage: vknetd [-dU] [-A seconds] [-b bridge] "
+	    "[-i pidfile] [-p socket_path]\n"
+	    "              [-q stream_path] [-t tap] [address/cidrbits]\n"
+	    "       vknetd -c [-x] [-w file] [-p socket_path]\n"
+	    "       vknetd -s [-p socket_path]\n");
+	exit(EX_USAGE);
+}
+
+static void
+on_signal(int sig)
+{
+	if (sig == SIGUSR1)
+		stats_wanted = 1;
+	else
+		quit = 1;
+}
+
+static void
+teardown(void)
+{
+	struct in_addr in;
+
+	if (st.addr_if != NULL) {
+		in.s_addr = htonl(st.cidr->addr);
+		(void)netif_addr_del(st.addr_if, in, st.cidr->bits);
+	}
+	tap_close(&st.tap);
+	if (st.bridge_created && netif_delete(st.bridge) == -1)
+		log_warn("cannot delete bridge %s", st.bridge);
+	if (st.listen_fd != -1) {
+		close(st.listen_fd);
+		unlink(st.sockpath);
+	}
+	if (st.stream_fd != -1) {
+		close(st.stream_fd);
+		unlink(st.streampath);
+	}
+	if (st.ctl_fd != -1) {
+		close(st.ctl_fd);
+		unlink(st.ctlpath);
+	}
+	if (st.pfh != NULL)
+		pidfile_remove(st.pfh);
+}
+
+static void __attribute__((noreturn, format(printf, 1, 2)))
+startup_failed(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_warnx("%s", msg);
+	teardown();
+	exit(1);
+}
+
+static void
+check_ifname(const char *name)
+{
+	if (name != NULL && (*name == '\0' || strlen(name) >= IFNAMSIZ)) {
+		log_warnx("%s: not a valid interface name", name);
+		usage();
+	}
+}
+
+static void
+parse_args(int argc, char *argv[], struct config *cf)
+{
+	const char *errstr;
+	int ch, daemon_only = 0;
+
+	memset(cf, 0, sizeof(*cf));
+	cf->sockpath = DEFAULT_SOCKET;
+	cf->pidpath = DEFAULT_PIDFILE;
+	cf->max_age = DEFAULT_AGE;
+	cf->secure = 1;
+	while ((ch = getopt(argc, argv, "A:b:cdi:p:q:st:Uw:x")) != -1) {
+		daemon_only |= strchr("AbdiqtU", ch) != NULL;
+		switch (ch) {
+		case 'A':
+			cf->max_age = (time_t)strtonum(optarg, 1, MAX_AGE,
+			    &errstr);
+			if (errstr != NULL) {
+				log_warnx("-A %s: aging time is %s "
+				    "(1..%d seconds)", optarg, errstr, MAX_AGE);
+				usage();
+			}
+			break;
+		case 'b':
+			cf->bridge = optarg;
+			break;
+		case 'c':
+		case 's':
+			if (cf->client != 0 && cf->client != ch) {
+				log_warnx("-c and -s exclude each other");
+				usage();
+			}
+			cf->client = ch;
+			break;
+		case 'd':
+			cf->debug = 1;
+			break;
+		case 'i':
+			cf->pidpath = optarg;
+			break;
+		case 'p':
+			cf->sockpath = optarg;
+			break;
+		case 'q':
+			cf->streampath = optarg;
+			break;
+		case 't':
+			cf->tapname = optarg;
+			break;
+		case 'U':
+			cf->secure = 0;
+			break;
+		case 'w':
+			cf->wfile = optarg;
+			break;
+		case 'x':
+			cf->hex = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if ((size_t)snprintf(cf->ctlpath, sizeof(cf->ctlpath), "%s%s",
+	    cf->sockpath, CTL_SUFFIX) >= sizeof(cf->ctlpath))
+		fatalx("%s: socket path too long", cf->sockpath);
+	if ((cf->hex || cf->wfile != NULL) && cf->client != 'c') {
+		log_warnx("-x and -w go with -c");
+		usage();
+	}
+	if (cf->client != 0) {
+		if (daemon_only || argc > 0) {
+			log_warnx("-%c talks to a running vknetd: it takes "
+			    "no switch options", cf->client);
+			usage();
+		}
+		return;
+	}
+	if (argc > 1)
+		usage();
+	if (cf->streampath != NULL && (strcmp(cf->streampath,
+	    cf->sockpath) == 0 || strcmp(cf->streampath, cf->ctlpath) == 0)) {
+		log_warnx("-q %s: the stream socket needs a path of its own",
+		    cf->streampath);
+		usage();
+	}
+	if (argc == 1) {
+		cf->address = argv[0];
+		if (cidr_parse(cf->address, &cf->cidr) == -1) {
+			log_warnx("%s: not an IPv4 address/cidrbits",
+			    cf->address);
+			usage();
+		}
+	} else if (cf->secure) {
+		log_warnx("secure mode needs an address/cidrbits "
+		    "(or -U for an unfiltered bridge)");
+		usage();
+	}
+	check_ifname(cf->tapname);
+	check_ifname(cf->bridge);
+}
+
+/* Raise the soft descriptor limit; return how many ports fit. */
+static int
+raise_fd_limit(void)
+{
+	struct rlimit rl;
+	rlim_t want = MAX_PORTS + FD_RESERVE;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		fatal("getrlimit");
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want)
+		want = rl.rlim_max;
+	if (rl.rlim_cur < want) {
+		rl.rlim_cur = want;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			fatal("setrlimit");
+	}
+	if (want <= FD_RESERVE + 1)
+		fatalx("descriptor limit %lu is too low", (unsigned long)want);
+	return ((int)(want - FD_RESERVE));
+}
+
+static void
+setup_tap(const struct config *cf)
+{
+	struct in_addr in;
+
+	if (tap_open(&st.tap, cf->tapname) == -1)
+		startup_failed("TAP %s: %s", cf->tapname != NULL ?
+		    cf->tapname : "(new)", strerror(errno));
+	if (cf->bridge != NULL) {
+		st.bridge = cf->bridge;
+		if (!netif_exists(cf->bridge)) {
+			if (netif_bridge_create(cf->bridge) == -1)
+				startup_failed("bridge %s: %s", cf->bridge,
+				    strerror(errno));
+			st.bridge_created = 1;
+		}
+		if (netif_set_master(st.tap.name, cf->bridge) == -1 ||
+		    netif_set_up(cf->bridge, 1) == -1)
+			startup_failed("bridge %s: %s", cf->bridge,
+			    strerror(errno));
+	}
+	if (netif_set_up(st.tap.name, 1) == -1)
+		startup_failed("%s: %s", st.tap.name, strerror(errno));
+	if (cf->address == NULL)
+		return;
+	/* Linux does not deliver locally on an address held by a port. */
+	in.s_addr = htonl(cf->cidr.addr);
+	st.addr_if = cf->bridge != NULL ? cf->bridge : st.tap.name;
+	if (netif_addr_add(st.addr_if, in, cf->cidr.bits) == -1) {
+		if (errno != EEXIST)
+			startup_failed("%s on %s: %s", cf->address,
+			    st.addr_if, strerror(errno));
+		st.addr_if = NULL;	/* it was there before us */
+	}
+}
+
+/*
+ * Go to the background.  The parent returns only once the child has
+ * written the pidfile, so whoever started us finds it, and the socket,
+ * ready.
+ */
+static void
+detach(void)
+{
+	int ready[2], devnull;
+	char c;
+	pid_t pid;
+
+	if (pipe(ready) == -1)
+		startup_failed("pipe: %s", strerror(errno));
+	if ((pid = fork()) == -1)
+		startup_failed("fork: %s", strerror(errno));
+	if (pid != 0) {
+		close(ready[1]);
+		_exit(read(ready[0], &c, 1) == 1 ? 0 : 1);
+	}
+	close(ready[0]);
+	if (setsid() == -1)
+		fatal("setsid");
+	if ((devnull = open("/dev/null", O_RDWR)) != -1) {
+		dup2(devnull, STDIN_FILENO);
+		dup2(devnull, STDOUT_FILENO);
+		dup2(devnull, STDERR_FILENO);
+		if (devnull > STDERR_FILENO)
+			close(devnull);
+	}
+	log_init("vknetd", 0);
+	if (pidfile_write(st.pfh) == -1)
+		log_warn("%s", "pidfile");
+	(void)write(ready[1], "", 1);
+	close(ready[1]);
+}
+
+static void
+accept_clients(struct vswitch *sw, int lfd, enum port_kind kind)
+{
+	int fd, n;
+
+	for (n = 0; n < 64 && (fd = listener_accept(lfd)) != -1; n++) {
+		if (switch_add_port(sw, kind, fd) == -1) {
+			if (errno == ENFILE)
+				log_warnx("port table full (%d): connection "
+				    "refused", sw->maxports);
+			else
+				log_warn("connection refused");
+			close(fd);
+		}
+	}
+}
+
+static void
+run(struct vswitch *sw, struct pollfd *pfd, const sigset_t *waitmask)
+{
+	struct timespec tick = { 1, 0 };
+	int id, high, i;
+
+	while (!quit) {
+		if (stats_wanted) {
+			stats_wanted = 0;
+			stats_log(sw);
+		}
+		if (ppoll(pfd, (nfds_t)(PFD_PORTS + sw->high), &tick,
+		    waitmask) == -1) {
+			if (errno != EINTR)
+				fatal("poll");
+			continue;
+		}
+		switch_tick(sw, (time_t)(clock_ms() / 1000));
+		monitor_tick(sw->mon);
+		high = sw->high;
+		for (id = 0; id < high; id++)
+			if (sw->pfd[id].revents != 0)
+				switch_ready(sw, id, sw->pfd[id].revents);
+		for (i = 0; i < MONITOR_MAX; i++)
+			if (pfd[PFD_MONITOR + i].revents != 0)
+				monitor_ready(sw->mon, i,
+				    pfd[PFD_MONITOR + i].revents);
+		if (pfd[PFD_LISTEN].revents & POLLIN)
+			accept_clients(sw, pfd[PFD_LISTEN].fd, PORT_SEQPACKET);
+		if (pfd[PFD_STREAM].revents & POLLIN)
+			accept_clients(sw, pfd[PFD_STREAM].fd, PORT_STREAM);
+		if (pfd[PFD_CONTROL].revents & POLLIN)
+			monitor_accept(sw->mon, pfd[PFD_CONTROL].fd);
+	}
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct config cf;
+	struct vswitch sw;
+	struct pollfd *pfd;
+	struct group *gr;
+	static const int caught[] = { SIGTERM, SIGINT, SIGUSR1, 0 };
+	sigset_t waitmask;
+	pid_t other;
+	int maxports;
+
+	log_init("vknetd", 1);
+	parse_args(argc, argv, &cf);
+	if (cf.client == 'c')
+		return (watch_frames(cf.ctlpath, cf.hex, cf.wfile));
+	if (cf.client == 's')
+		return (watch_stats(cf.ctlpath));
+	/*
+	 * Termination signals stay blocked except inside ppoll(): one that
+	 * arrives during start-up waits for the loop, which then cleans up.
+	 */
+	signals_catch(on_signal, &waitmask, caught);
+
+	if ((gr = getgrnam(VKNET_GROUP)) == NULL)
+		fatalx("group \"%s\" does not exist (groupadd --system %s)",
+		    VKNET_GROUP, VKNET_GROUP);
+	maxports = raise_fd_limit();
+
+	if ((st.pfh = pidfile_open(cf.pidpath, 0644, &other)) == NULL) {
+		if (errno == EEXIST)
+			fatalx("%s: vknetd already running as pid %d",
+			    cf.pidpath, (int)other);
+		fatal("%s", cf.pidpath);
+	}
+	st.sockpath = cf.sockpath;
+	st.cidr = &cf.cidr;
+	if ((st.listen_fd = listener_open(cf.sockpath, SOCK_SEQPACKET,
+	    gr->gr_gid)) == -1)
+		startup_failed("cannot listen on %s", cf.sockpath);
+	st.streampath = cf.streampath;
+	if (cf.streampath != NULL && (st.stream_fd = listener_open(
+	    cf.streampath, SOCK_STREAM, gr->gr_gid)) == -1)
+		startup_failed("cannot listen on %s", cf.streampath);
+	st.ctlpath = cf.ctlpath;
+	if ((st.ctl_fd = listener_open(cf.ctlpath, SOCK_SEQPACKET,
+	    gr->gr_gid)) == -1)
+		startup_failed("cannot listen on %s", cf.ctlpath);
+	setup_tap(&cf);
+	if (cf.debug && pidfile_write(st.pfh) == -1)
+		log_warn("%s", cf.pidpath);
+	printf("%s\n", st.tap.name);
+	fflush(stdout);
+	if (!cf.debug)
+		detach();
+
+	if ((pfd = calloc((size_t)(PFD_PORTS + maxports), sizeof(*pfd))) ==
+	    NULL || switch_init(&sw, pfd + PFD_PORTS, maxports, cf.max_age,
+	    cf.secure ? &cf.cidr : NULL) == -1 ||
+	    monitor_new(&sw, pfd + PFD_MONITOR) == NULL)
+		startup_failed("out of memory");
+	pfd[PFD_LISTEN].fd = st.listen_fd;
+	pfd[PFD_LISTEN].events = POLLIN;
+	pfd[PFD_STREAM].fd = st.stream_fd;
+	pfd[PFD_STREAM].events = POLLIN;
+	pfd[PFD_CONTROL].fd = st.ctl_fd;
+	pfd[PFD_CONTROL].events = POLLIN;
+	sw.started = sw.now = (time_t)(clock_ms() / 1000);
+	if (switch_add_port(&sw, PORT_TAP, st.tap.fd) == -1)
+		startup_failed("no port for the TAP");
+	log_info("switching on %s, socket %s%s%s, %s mode", st.tap.name,
+	    cf.sockpath, cf.streampath != NULL ? ", stream socket " : "",
+	    cf.streampath != NULL ? cf.streampath : "",
+	    cf.secure ? "secure" : "unsecure");
+
+	run(&sw, pfd, &waitmask);
+
+	log_info("exiting on signal");
+	monitor_free(sw.mon);
+	switch_free(&sw);
+	free(pfd);
+	teardown();
+	return (0);
+}
