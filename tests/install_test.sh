@@ -1,0 +1,266 @@
+#! /usr/bin/env atf-sh
+#
+# The installable service: make install and uninstall into a DESTDIR,
+# etc/rc.d/vknetd driving the real daemon in a network namespace of its
+# own, and the systemd unit as installed.  Only 198.51.100.0/24 is used;
+# the root namespace's interfaces are never touched.
+
+top()
+{
+	echo "$(atf_get_srcdir)/.."
+}
+
+# What make install must put under DESTDIR for PREFIX $1, sorted.
+expected()
+{
+	{
+		echo ./etc/default/vknetd
+		echo ./etc/init.d/vknetd
+		echo ".$1/lib/systemd/system/vknetd.service"
+		echo ".$1/sbin/vknetd"
+		echo ".$1/share/man/man8/vknetd.8"
+		[ -x "$(top)/usr.bin/vknet/vknet" ] && echo ".$1/bin/vknet"
+		[ -f "$(top)/share/man/man1/vknet.1" ] &&
+		    echo ".$1/share/man/man1/vknet.1"
+	} | sort
+}
+
+installed()
+{
+	(cd "$1" && find . ! -type d | sort)
+}
+
+atf_test_case install_files
+install_files_head()
+{
+	atf_set descr "make install puts exactly the expected files in" \
+	    "DESTDIR, keeps an admin's config, and make uninstall" \
+	    "takes them away"
+	atf_set timeout 120
+}
+install_files_body()
+{
+	d=$PWD/root
+
+	atf_check -o ignore make -s -C "$(top)" install DESTDIR="$d"
+	expected /usr/local >want
+	installed "$d" >got
+	# A new program or man page belongs in PROGS or MANS (Makefile).
+	atf_check -o file:want cat got
+	atf_check test -x "$d/usr/local/sbin/vknetd"
+	atf_check test -x "$d/etc/init.d/vknetd"
+	atf_check -o match:'^prefix=/usr/local$' cat "$d/etc/init.d/vknetd"
+	atf_check -o match:'^ExecStart=/usr/local/sbin/vknetd ' \
+	    cat "$d/usr/local/lib/systemd/system/vknetd.service"
+
+	# The admin's config is neither overwritten nor uninstalled...
+	echo 'VKNETD_FLAGS="-U"' >>"$d/etc/default/vknetd"
+	atf_check -o match:'not replaced' make -s -C "$(top)" install \
+	    DESTDIR="$d"
+	atf_check -o match:'^VKNETD_FLAGS="-U"$' cat "$d/etc/default/vknetd"
+	atf_check -o match:'kept' make -s -C "$(top)" uninstall DESTDIR="$d"
+	atf_check -o inline:"$d/etc/default/vknetd\n" find "$d" ! -type d
+	# ...while the untouched example goes with the rest.
+	rm "$d/etc/default/vknetd"
+	atf_check -o ignore make -s -C "$(top)" install DESTDIR="$d"
+	atf_check -o ignore make -s -C "$(top)" uninstall DESTDIR="$d"
+	atf_check -o empty find "$d" ! -type d
+
+	# PREFIX moves everything but /etc, and the service files follow.
+	atf_check -o ignore make -s -C "$(top)" install DESTDIR="$d" \
+	    PREFIX=/usr
+	expected /usr >want
+	installed "$d" >got
+	atf_check -o file:want cat got
+	atf_check -o match:'^prefix=/usr$' cat "$d/etc/init.d/vknetd"
+	atf_check -o match:'^ExecStart=/usr/sbin/vknetd ' \
+	    cat "$d/usr/lib/systemd/system/vknetd.service"
+	atf_check -o ignore make -s -C "$(top)" uninstall DESTDIR="$d" \
+	    PREFIX=/usr
+	atf_check -o empty find "$d" ! -type d
+}
+
+# After a test: stop the daemons it noted or left a pidfile for, by
+# pid and only if they are still vknetd, wait (5 s at most) for them to
+# go, and delete the namespace, which takes their TAPs along.
+cleanup()
+{
+	pids=
+	for pid in $(cat daemons vknetd.pid pid 2>/dev/null); do
+		[ "$(ps -p "$pid" -o comm= 2>/dev/null)" = vknetd ] &&
+		    kill "$pid" && pids="$pids $pid"
+	done
+	n=0
+	for pid in $pids; do
+		while ! gone "$pid" && [ $((n += 1)) -lt 50 ]; do
+			sleep 0.1
+		done
+	done
+	[ -f netns ] && ip netns delete "$(cat netns)" 2>/dev/null
+	true
+}
+
+# Is pid $1 gone (or a zombie nobody has reaped yet)?
+gone()
+{
+	case $(ps -p "$1" -o stat= 2>/dev/null) in
+	""|Z*)	return 0 ;;
+	esac
+	return 1
+}
+
+# Is $1 the one vknetd on our socket?  (Not via atf_check: the shell
+# it runs pgrep in would match too.)
+one()
+{
+	set -- "$1" "$(pgrep -f -- "-p $PWD/vknet ")"
+	[ "$1" = "$2" ] || atf_fail "vknetd on $PWD/vknet: want $1, have" $2
+}
+
+atf_test_case rc_script cleanup
+rc_script_head()
+{
+	atf_set descr "etc/rc.d/vknetd starts, reports on and stops the" \
+	    "real vknetd, in a network namespace, with LSB exit codes"
+	atf_set require.user root
+	atf_set require.progs ip ps
+	atf_set timeout 60
+}
+rc_script_body()
+{
+	vknetd=$(top)/usr.sbin/vknetd/vknetd
+	[ -x "$vknetd" ] || atf_fail "$vknetd is not built"
+	getent group vknet >/dev/null ||
+	    atf_skip "group vknet is missing (tools/depends.sh makes it)"
+	ns=vknet-rc-$$
+	echo "$ns" >netns		# for the cleanup
+	atf_check ip netns add "$ns"
+	cat >vknetd.conf <<-EOF
+		VKNETD_BIN=$vknetd
+		VKNETD_SOCKET=$PWD/vknet
+		VKNETD_PIDFILE=$PWD/vknetd.pid
+		VKNETD_FLAGS="-t vkrc0 198.51.100.1/24"
+	EOF
+	export VKNETD_CONF="$PWD/vknetd.conf"
+	rc="ip netns exec $ns $(top)/etc/rc.d/vknetd"
+
+	atf_check -s exit:3 -o match:'not running' $rc status
+	atf_check -o match:'^Started vknetd .* on vkrc0' $rc start
+	atf_check test -S vknet
+	pid=$(cat vknetd.pid)
+	echo "$pid" >daemons
+	atf_check -o ignore ip netns exec "$ns" ip link show vkrc0
+	atf_check -s not-exit:0 -e ignore ip link show vkrc0
+	atf_check -o match:"running as pid $pid" $rc status
+
+	atf_check -o match:'already running' $rc start
+	one "$pid"
+
+	atf_check -o match:Stopped -o match:Started $rc restart
+	old=$pid
+	pid=$(cat vknetd.pid)
+	echo "$pid" >>daemons
+	gone "$old" || atf_fail "restart left the old vknetd $old running"
+	one "$pid"
+
+	atf_check -o match:Stopped $rc stop
+	atf_check -s exit:3 -o ignore $rc status
+	atf_check test ! -e vknetd.pid
+	atf_check -o empty find . -type s
+	gone "$pid" || atf_fail "vknetd $pid still running after stop"
+	atf_check -o match:'not running' $rc stop
+
+	# A daemon that died leaves its pidfile: LSB status 1.  Starting
+	# again must still work (vknetd replaces what the dead one left).
+	atf_check -o ignore $rc start
+	pid=$(cat vknetd.pid)
+	echo "$pid" >>daemons
+	kill -KILL "$pid"
+	n=0
+	while ! gone "$pid" && [ $((n += 1)) -lt 50 ]; do sleep 0.1; done
+	atf_check -s exit:1 -o match:'vknetd.pid exists' $rc status
+	atf_check -o match:Started $rc start
+	echo "$(cat vknetd.pid)" >>daemons
+	atf_check -o match:Stopped $rc stop
+
+	atf_check -s exit:2 -e match:'^usage: ' $rc frobnicate
+}
+rc_script_cleanup()
+{
+	cleanup
+}
+
+atf_test_case systemd_unit
+systemd_unit_head()
+{
+	atf_set descr "the installed vknetd.service passes" \
+	    "systemd-analyze verify"
+	atf_set require.user root
+	atf_set require.progs systemd-analyze unshare
+	atf_set timeout 120
+}
+systemd_unit_body()
+{
+	atf_check -o ignore make -s -C "$(top)" install DESTDIR="$PWD/root"
+	# Seen as systemd would see the installed unit: in a mount
+	# namespace of our own, the DESTDIR's /usr/local is /usr/local, so
+	# ExecStart= and Documentation=man:vknetd(8) must resolve.  Warnings
+	# leave the exit status 0: require silence as well.
+	atf_check unshare -m sh -c "mount --bind '$PWD/root/usr/local' \
+	    /usr/local && exec systemd-analyze verify \
+	    /usr/local/lib/systemd/system/vknetd.service"
+}
+
+atf_test_case unit_capabilities cleanup
+unit_capabilities_head()
+{
+	atf_set descr "vknetd runs with no more privilege than the unit's" \
+	    "CapabilityBoundingSet= and NoNewPrivileges= leave it, in" \
+	    "secure mode and as a bridge port"
+	atf_set require.user root
+	atf_set require.progs ip setpriv
+	atf_set timeout 60
+}
+unit_capabilities_body()
+{
+	vknetd=$(top)/usr.sbin/vknetd/vknetd
+	unit=$(top)/etc/systemd/vknetd.service.in
+	getent group vknet >/dev/null ||
+	    atf_skip "group vknet is missing (tools/depends.sh makes it)"
+	# CAP_NET_ADMIN CAP_CHOWN -> -all,+net_admin,+chown
+	caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$unit" |
+	    tr 'A-Z' 'a-z' | sed 's/cap_/+/g; s/ /,/g')
+	[ -n "$caps" ] || atf_fail "no CapabilityBoundingSet= in $unit"
+	ns=vknet-caps-$$
+	echo "$ns" >netns
+	atf_check ip netns add "$ns"
+	for flags in "198.51.100.1/24" "-U -b vkbr0"; do
+		# As root, exec leaves exactly the bounding set in effect.
+		atf_check -o inline:'vkcap0\n' ip netns exec "$ns" \
+		    setpriv --bounding-set "-all,$caps" --no-new-privs \
+		    "$vknetd" -i "$PWD/pid" -p "$PWD/vknet" -t vkcap0 $flags
+		pid=$(cat pid)
+		echo "$pid" >>daemons
+		bnd=$(sed -n 's/^CapBnd:[[:space:]]*//p' "/proc/$pid/status")
+		atf_check -o inline:"CapEff:\t$bnd\n" \
+		    grep ^CapEff "/proc/$pid/status"
+		atf_check -o inline:'vknet\n' stat -c %G vknet
+		atf_check kill -TERM "$pid"
+		n=0
+		while ! gone "$pid" && [ $((n += 1)) -lt 50 ]; do sleep 0.1; done
+		atf_check test ! -e pid
+		atf_check -o empty find . -type s
+	done
+}
+unit_capabilities_cleanup()
+{
+	cleanup
+}
+
+atf_init_test_cases()
+{
+	atf_add_test_case install_files
+	atf_add_test_case rc_script
+	atf_add_test_case systemd_unit
+	atf_add_test_case unit_capabilities
+}
