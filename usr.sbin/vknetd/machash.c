@@ -1,8 +1,9 @@
 /*
  * The MAC table: a chained hash over a pool of entries allocated once
  * at start-up, so learning never allocates.  Buckets hold the index of
- * their first entry plus one (0 is empty); unused entries sit on a free
- * list threaded through the same `next' field.
+ * their first entry plus one (0 is empty); entries given back sit on a
+ * free list threaded through the same `next' field, and are reused
+ * before the never-used rest of the pool, which stays untouched.
  *
  * The bucket is chosen by a keyed mix of the address with a seed from
  * getrandom(2): a guest that makes up addresses cannot aim them all at
@@ -29,7 +30,8 @@ struct machash {
 	uint32_t	*bucket;
 	uint32_t	 capacity;
 	uint32_t	 nbuckets;	/* a power of two */
-	uint32_t	 freelist;
+	uint32_t	 freelist;	/* entries given back */
+	uint32_t	 unused;	/* entries never handed out yet */
 	uint32_t	 count;
 	time_t		 max_age;
 	time_t		 swept;		/* when expire last ran */
@@ -40,7 +42,6 @@ struct machash *
 machash_new(uint32_t capacity, time_t max_age)
 {
 	struct machash *h;
-	uint32_t i;
 
 	if (capacity == 0 || capacity > (1U << 24) ||
 	    (h = calloc(1, sizeof(*h))) == NULL)
@@ -54,9 +55,6 @@ machash_new(uint32_t capacity, time_t max_age)
 		machash_free(h);
 		return (NULL);
 	}
-	for (i = 0; i < capacity; i++)
-		h->pool[i].next = i + 2 <= capacity ? i + 2 : 0;
-	h->freelist = 1;
 	h->capacity = capacity;
 	h->max_age = max_age;
 	h->swept = -1;
@@ -143,12 +141,16 @@ machash_learn(struct machash *h, const uint8_t *mac, int port, time_t now)
 	 * A full table is swept for aged entries at most once a second:
 	 * a guest inventing addresses must not cost a sweep per frame.
 	 */
-	if (h->freelist == 0 && (h->swept == now ||
-	    machash_expire(h, now) == 0))
+	if (h->freelist == 0 && h->unused == h->capacity &&
+	    (h->swept == now || machash_expire(h, now) == 0))
 		return (MACHASH_FULL);
-	idx = h->freelist;
+	/* Fresh entries first: the pool's pages are touched only as used. */
+	if (h->freelist != 0) {
+		idx = h->freelist;
+		h->freelist = h->pool[idx - 1].next;
+	} else
+		idx = ++h->unused;
 	e = &h->pool[idx - 1];
-	h->freelist = e->next;
 	memcpy(e->mac, mac, MAC_LEN);
 	e->port = port;
 	e->seen = now;

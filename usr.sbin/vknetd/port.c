@@ -335,6 +335,93 @@ port_send(struct port *p, struct pollfd *pfd, const uint8_t *frame,
 }
 
 /*
+ * Deferred sends to client ports.  While one port's batch is being
+ * forwarded its frames stay where port_recv() put them, so the switch
+ * can hold what it sends to SEQPACKET clients here, chained per
+ * destination (ports hold the chain's ends, index + 1), and send each
+ * destination its share with one sendmmsg() at the end of the batch.
+ * That is one system call per destination and batch instead of one per
+ * frame.  Order per destination is kept; a frame the destination
+ * cannot take now is counted there as stalled, as with port_send().
+ */
+#define DEFER_MAX	1024
+#define DEFER_BURST	64
+
+static struct {
+	struct {
+		const uint8_t	*frame;
+		size_t		 len;
+		int		 next;
+	}		e[DEFER_MAX];
+	int		n;
+	int		dest[DEFER_MAX];	/* ports with frames held */
+	int		ndest;
+} defer;
+
+int
+port_defer(struct port *p, int id, const uint8_t *frame, size_t len)
+{
+	int i;
+
+	if (defer.n == DEFER_MAX)
+		return (-1);
+	i = defer.n++;
+	defer.e[i].frame = frame;
+	defer.e[i].len = len;
+	defer.e[i].next = 0;
+	if (p->defer_last == 0) {
+		p->defer_first = i + 1;
+		defer.dest[defer.ndest++] = id;
+	} else
+		defer.e[p->defer_last - 1].next = i + 1;
+	p->defer_last = i + 1;
+	return (0);
+}
+
+static void
+send_burst(struct port *p, struct mmsghdr *mm, int n)
+{
+	int sent, i;
+
+	sent = sendmmsg(p->fd, mm, (unsigned int)n,
+	    MSG_DONTWAIT | MSG_NOSIGNAL);
+	for (i = 0; i < sent; i++) {
+		p->st.tx_frames++;
+		p->st.tx_bytes += mm[i].msg_len;
+	}
+	if (sent < n)
+		p->st.drops[sent == -1 && !would_block() && errno != ENOBUFS ?
+		    DROP_ERROR : DROP_STALLED] += (uint64_t)(n -
+		    (sent > 0 ? sent : 0));
+}
+
+void
+port_send_deferred(struct port *ports)
+{
+	static struct mmsghdr mm[DEFER_BURST];
+	static struct iovec iov[DEFER_BURST];
+	struct port *p;
+	int d, i, n;
+
+	for (d = 0; d < defer.ndest; d++) {
+		p = &ports[defer.dest[d]];
+		for (i = p->defer_first; i != 0;) {
+			for (n = 0; i != 0 && n < DEFER_BURST; n++) {
+				iov[n].iov_base = (void *)defer.e[i - 1].frame;
+				iov[n].iov_len = defer.e[i - 1].len;
+				memset(&mm[n], 0, sizeof(mm[n]));
+				mm[n].msg_hdr.msg_iov = &iov[n];
+				mm[n].msg_hdr.msg_iovlen = 1;
+				i = defer.e[i - 1].next;
+			}
+			send_burst(p, mm, n);
+		}
+		p->defer_first = p->defer_last = 0;
+	}
+	defer.n = defer.ndest = 0;
+}
+
+/*
  * POLLOUT on a stream port: write what it still owes.  Once that is
  * all out it stops waiting for POLLOUT.  Returns -1 if the port is
  * broken and should be closed.

@@ -42,6 +42,8 @@ int	port_recv(struct port *, port_rx_fn *, void *arg);
 int	port_send(struct port *, struct pollfd *, const uint8_t *frame,
 	    size_t len, enum drop_reason *why);
 int	port_flush(struct port *, struct pollfd *);
+int	port_defer(struct port *, int id, const uint8_t *frame, size_t len);
+void	port_send_deferred(struct port *ports);
 const char *port_kind_name(enum port_kind);
 
 #endif

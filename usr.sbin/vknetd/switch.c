@@ -70,8 +70,6 @@ int
 switch_init(struct vswitch *sw, struct pollfd *pfd, int maxports,
     time_t max_age, const struct cidr *secure)
 {
-	int i;
-
 	memset(sw, 0, sizeof(*sw));
 	sw->pfd = pfd;
 	sw->maxports = maxports;
@@ -83,10 +81,12 @@ switch_init(struct vswitch *sw, struct pollfd *pfd, int maxports,
 		switch_free(sw);
 		return (-1);
 	}
-	for (i = 0; i < maxports; i++) {
-		pfd[i].fd = -1;
-		sw->ports[i].fd = -1;
-	}
+	/*
+	 * Slots are not initialised here: ids are handed out lowest first,
+	 * so only slots below `high' are ever polled or read, and each is
+	 * set when its port opens and reset when it closes.  Untouched,
+	 * the big arrays cost no memory.
+	 */
 	return (0);
 }
 
@@ -192,6 +192,14 @@ output(struct vswitch *sw, struct fate *f, int out, const uint8_t *frame)
 		drop(&sw->ports[f->in], f, DROP_FILTERED);
 		return;
 	}
+	if (sw->deferring && op->kind == PORT_SEQPACKET) {
+		/* Full: send what is held first, so nothing overtakes. */
+		if (port_defer(op, out, frame, len) == -1) {
+			port_send_deferred(sw->ports);
+			(void)port_defer(op, out, frame, len);
+		}
+		return;
+	}
 	if (port_send(op, &sw->pfd[out], frame, len, &why) == 0) {
 		op->st.tx_frames++;
 		op->st.tx_bytes += len;
@@ -261,9 +269,17 @@ switch_ready(struct vswitch *sw, int id, short revents)
 
 	if (revents & POLLOUT)
 		gone = port_flush(p, &sw->pfd[id]) == -1;
-	if (!gone && revents & POLLIN)
+	if (!gone && revents & POLLIN) {
+		/*
+		 * Sends to clients wait for the end of the batch (port.c),
+		 * unless a monitor must see each frame's fate as it goes or
+		 * the frames sit in a stream's buffer, which moves.
+		 */
+		sw->deferring = sw->watchers == 0 && p->kind != PORT_STREAM;
 		gone = port_recv(p, receive, &ig) == -1;
-	else if (!gone && revents & (POLLHUP | POLLERR | POLLNVAL)) {
+		port_send_deferred(sw->ports);
+		sw->deferring = 0;
+	} else if (!gone && revents & (POLLHUP | POLLERR | POLLNVAL)) {
 		if (p->kind == PORT_TAP)
 			log_warnx("TAP failed; switching between clients only");
 		gone = 1;

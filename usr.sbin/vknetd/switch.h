@@ -67,6 +67,8 @@ struct port {
 	time_t		 since;
 	int		 slot;		/* index in vswitch.active */
 	struct stream	*stream;	/* PORT_STREAM only */
+	int		 defer_first;	/* frames held for it (port.c) */
+	int		 defer_last;
 	struct port_stats st;
 };
 
@@ -82,6 +84,7 @@ struct vswitch {
 	time_t		 now;		/* monotonic seconds, per loop turn */
 	time_t		 started;	/* monotonic, for the uptime */
 	struct monitor	*mon;		/* control sessions (monitor.c) */
+	int		 deferring;	/* client frames go out per batch */
 	int		 watchers;	/* monitors attached: publish frames */
 	uint64_t	 refused;	/* clients turned away: table full */
 	struct port_stats closed;	/* of the ports that have gone */
