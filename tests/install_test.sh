@@ -5,10 +5,7 @@
 # own, and the systemd unit as installed.  Only 198.51.100.0/24 is used;
 # the root namespace's interfaces are never touched.
 
-top()
-{
-	echo "$(atf_get_srcdir)/.."
-}
+. "$(atf_get_srcdir)/vkt.sh"
 
 # What make install must put under DESTDIR for PREFIX $1, sorted.
 expected()
@@ -85,28 +82,9 @@ install_files_body()
 # go, and delete the namespace, which takes their TAPs along.
 cleanup()
 {
-	pids=
-	for pid in $(cat daemons vknetd.pid pid 2>/dev/null); do
-		[ "$(ps -p "$pid" -o comm= 2>/dev/null)" = vknetd ] &&
-		    kill "$pid" && pids="$pids $pid"
-	done
-	n=0
-	for pid in $pids; do
-		while ! gone "$pid" && [ $((n += 1)) -lt 50 ]; do
-			sleep 0.1
-		done
-	done
+	stop vknetd $(cat daemons vknetd.pid pid 2>/dev/null)
 	[ -f netns ] && ip netns delete "$(cat netns)" 2>/dev/null
 	true
-}
-
-# Is pid $1 gone (or a zombie nobody has reaped yet)?
-gone()
-{
-	case $(ps -p "$1" -o stat= 2>/dev/null) in
-	""|Z*)	return 0 ;;
-	esac
-	return 1
 }
 
 # Is $1 the one vknetd on our socket?  (Not via atf_check: the shell

@@ -761,6 +761,7 @@ require_refused(const char *what, const char *words, const char *arg, ...)
 	if (strstr(r.err, "usage: vknet [-C] [-b local-bridge] "
 	    "[-B remote-bridge] [-r delay[:retries]]\n             "
 	    "local-spec [user@]host[:remote-spec]\n"
+	    "       vknet -E socket_path command [argument ...]\n"
 	    "       vknet -S [-b bridge] spec\n") == NULL)
 		atf_tc_fail("%s: no usage in: %s", what, flat(r.err));
 }
@@ -796,6 +797,45 @@ TC(usage_errors, 60, "bad command lines exit 64 with a reason and the "
 	    "vknet0123456789ab", "host", NULL);
 	ATF_REQUIRE(!vkt_if_exists("vkbr0"));
 	ATF_REQUIRE(!vkt_if_exists("tap0"));
+}
+
+TC(exec_on_switch, 60, "vknet -E connects to the switch and becomes "
+    "the command, which has the connection as {} and VKNET_FD and is "
+    "the port's peer")
+{
+	char word[64];
+	struct vkt_run r;
+	const char *row;
+	pid_t d;
+	int pid, fd, fd2, peer;
+
+	vkt_setup();
+	d = vkt_daemon(NET_A, NULL);
+	/* The shell says who it is, then becomes vknetd -s, still it. */
+	vkt_run(&r, NULL, VKNET_PATH, "-E", VKT_SOCK, "sh", "-c",
+	    "echo $$ $1 $VKNET_FD; readlink /proc/self/fd/$1; "
+	    "exec \"$0\" -s -p " VKT_SOCK, VKNETD_PATH, "{}", NULL);
+	ATF_REQUIRE_EQ_MSG(r.status, 0, "status %d: %s", r.status,
+	    flat(r.err));
+	ATF_REQUIRE_MSG(sscanf(r.out, "%d %d %d %63s", &pid, &fd, &fd2,
+	    word) == 4 && fd == fd2 && fd > 2 &&
+	    strncmp(word, "socket:[", 8) == 0, "not a descriptor: %s",
+	    flat(r.out));
+	ATF_CHECK_MSG((row = strstr(r.out, "\n    1 client ")) != NULL &&
+	    sscanf(row, " 1 client %d", &peer) == 1 && peer == pid,
+	    "pid %d is not port 1's peer:\n%s", pid, r.out);
+	require_refused("-E, no command", "usage", "-E", "./sock", NULL);
+	require_refused("-E with -C", "usage", "-C", "-E", "./sock", "true",
+	    NULL);
+	require_refused("-E on a TAP", "not a socket path", "-E", "tap0",
+	    "true", NULL);
+	vkt_run(&r, NULL, VKNET_PATH, "-E", "./nowhere", "true", NULL);
+	ATF_CHECK_EQ(r.status, 1);
+	ATF_CHECK_MATCH("\\./nowhere: No such file", flat(r.err));
+	vkt_run(&r, NULL, VKNET_PATH, "-E", VKT_SOCK, "./no-such-command",
+	    NULL);
+	ATF_CHECK_EQ(r.status, 127);
+	ATF_CHECK_EQ(vkt_stop(d), 0);
 }
 
 /*
@@ -1383,7 +1423,7 @@ stop_vknet(struct hosts *h, pid_t vknet)
 {
 	ATF_REQUIRE_EQ(vkt_stop(vknet), 0);
 	require_no_procs(h->ssh_config, "ssh clients");
-	require_no_procs(" -S ", "remote vknets");
+	require_no_procs("vknet -S ", "remote vknets");
 }
 
 static void
@@ -1465,6 +1505,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, server_tap_bridge);
 	ATF_TP_ADD_TC(tp, server_bridge_kept);
 	ATF_TP_ADD_TC(tp, usage_errors);
+	ATF_TP_ADD_TC(tp, exec_on_switch);
 	ATF_TP_ADD_TC(tp, client_ssh_command);
 	ATF_TP_ADD_TC(tp, client_default_ssh);
 	ATF_TP_ADD_TC(tp, client_retries);

@@ -314,7 +314,7 @@ vkt_stop(pid_t pid)
  * The daemon.
  */
 static int
-unix_connect(const char *path)
+unix_connect(const char *path, int type)
 {
 	struct sockaddr_un sun;
 	int fd;
@@ -323,7 +323,7 @@ unix_connect(const char *path)
 		errno = ENAMETOOLONG;
 		return (-1);
 	}
-	if ((fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)) == -1)
+	if ((fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0)) == -1)
 		atf_tc_fail("socket: %s", strerror(errno));
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
@@ -376,7 +376,8 @@ await_ready(pid_t pid, const char *sock)
 			died_early(pid, status);
 		if (vkt_tap[0] == '\0')
 			first_line(pid, vkt_tap, sizeof(vkt_tap));
-		if (vkt_tap[0] != '\0' && (fd = unix_connect(sock)) != -1) {
+		if (vkt_tap[0] != '\0' &&
+		    (fd = unix_connect(sock, SOCK_SEQPACKET)) != -1) {
 			close(fd);
 			return;
 		}
@@ -495,15 +496,28 @@ vkt_sync(void)
 	    "expected %d", accepted, waiting, nclients);
 }
 
-int
-vkt_connect(const char *path)
+static int
+connect_type(const char *path, int type)
 {
 	int fd;
 
-	if ((fd = unix_connect(path)) == -1)
+	if ((fd = unix_connect(path, type)) == -1)
 		atf_tc_fail("connect %s: %s", path, strerror(errno));
 	nclients++;
 	return (fd);
+}
+
+int
+vkt_connect(const char *path)
+{
+	return (connect_type(path, SOCK_SEQPACKET));
+}
+
+/* A client of the -q listener, as QEMU's -netdev stream is. */
+int
+vkt_connect_stream(const char *path)
+{
+	return (connect_type(path, SOCK_STREAM));
 }
 
 int

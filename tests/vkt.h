@@ -57,6 +57,7 @@ int	 vkt_kill(pid_t, int sig);
 int	 vkt_alive(pid_t);
 
 int	 vkt_connect(const char *path);
+int	 vkt_connect_stream(const char *path);
 int	 vkt_client(void);
 void	 vkt_close(int);
 void	 vkt_sync(void);

@@ -1,14 +1,18 @@
 #!/bin/sh
 # Install the Debian packages a make target needs, only when missing.
 # Usage: tools/depends.sh [build|check|demo|bench ...]
-# Also creates the "vknet" system group that vknetd's socket belongs to.
+# Also creates the "vknet" system group that vknetd's socket belongs to,
+# and for check fetches the kernel that qemu_test boots its guests with
+# (tools/qemu-kernel.sh).
 set -e
 
 pkgs_build="make gcc libc6-dev libbsd-dev pkg-config mandoc"
 pkgs_check="$pkgs_build kyua atf-sh libatf-dev iproute2 iputils-ping \
-	tcpdump openssh-server openssh-client systemd man-db procps"
+	tcpdump openssh-server openssh-client systemd man-db procps \
+	qemu-system-x86 busybox-static cpio"
 pkgs_demo="$pkgs_build iproute2 iputils-ping"
-pkgs_bench="$pkgs_check vde2 libvdeplug-dev"
+pkgs_bench="$pkgs_build iproute2 openssh-server openssh-client vde2 \
+	libvdeplug-dev"
 
 want=""
 for target in "${@:-check}"; do
@@ -35,3 +39,9 @@ if [ "$(id -u)" -eq 0 ] && ! getent group vknet >/dev/null; then
 	echo "depends.sh: creating system group vknet" >&2
 	groupadd --system vknet
 fi
+case " ${*:-check} " in
+*" check "*)
+	if [ "$(id -u)" -eq 0 ]; then
+		sh "$(dirname "$0")/qemu-kernel.sh"
+	fi ;;
+esac
