@@ -1,6 +1,6 @@
 # vknet: vknetd(8), the virtual switch, and vknet(1), which joins two
-# switches over ssh.  Targets: all check lint demo install uninstall
-# clean.
+# switches over ssh.  Targets: all check lint demo bench install
+# uninstall clean.
 SUBDIR	= usr.sbin/vknetd usr.bin/vknet
 MANS	= share/man/man8/vknetd.8 share/man/man1/vknet.1
 DEPENDS	= sh tools/depends.sh
@@ -33,6 +33,13 @@ demo:
 	@$(MAKE) all
 	@sh tools/demo.sh
 
+# Performance next to vde_switch and the rest; see tools/bench/bench.sh.
+bench:
+	@$(DEPENDS) bench
+	@$(MAKE) all
+	@$(MAKE) -C tools/bench
+	@sh tools/bench/bench.sh
+
 install:
 	@$(INSTALL_SH) install
 
@@ -40,6 +47,7 @@ uninstall:
 	@$(INSTALL_SH) uninstall
 
 clean:
-	@for d in $(SUBDIR) tests; do $(MAKE) -C $$d clean || exit 1; done
+	@for d in $(SUBDIR) tests tools/bench; do \
+	    $(MAKE) -C $$d clean || exit 1; done
 
-.PHONY: all check lint demo install uninstall clean
+.PHONY: all check lint demo bench install uninstall clean
