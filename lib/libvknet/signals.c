@@ -1,7 +1,7 @@
 /*
  * Signals for a poll loop.  The caught signals (a list ending in 0)
- * stay blocked except while the loop waits in ppoll() with the mask
- * stored in *waitmask, so a handler, which only sets a flag, can never
+ * stay blocked except while the loop waits (ppoll(), epoll_pwait())
+ * with the mask stored in *waitmask, so a handler, which only sets a flag, can never
  * run between the loop's look at that flag and its wait, nor during
  * start-up before there is a loop to clean up.  SIGPIPE is ignored: a
  * peer that goes away shows up as EPIPE where the write happens.

@@ -36,6 +36,7 @@
 #include "listener.h"
 #include "log.h"
 #include "monitor.h"
+#include "pollset.h"
 #include "stats.h"
 
 #define CMD_TIMEOUT	5		/* seconds to send a command */
@@ -99,6 +100,7 @@ end_session(struct monitor *m, int i)
 		log_info("monitor detached: pid %d, %llu frames missed",
 		    (int)s->pid, (unsigned long long)s->missed);
 	}
+	pollset_forget(&m->pfd[i]);
 	close(s->fd);
 	free(s->reply);
 	memset(s, 0, sizeof(*s));

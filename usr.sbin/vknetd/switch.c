@@ -28,6 +28,7 @@
 #include "log.h"
 #include "machash.h"
 #include "monitor.h"
+#include "pollset.h"
 #include "port.h"
 #include "switch.h"
 
@@ -152,6 +153,7 @@ switch_close_port(struct vswitch *sw, int id)
 
 	machash_forget_port(sw->mac, id);
 	port_stats_add(&sw->closed, &p->st);
+	pollset_forget(&sw->pfd[id]);
 	port_close(p);
 	last = sw->active[--sw->nactive];
 	sw->active[p->slot] = last;

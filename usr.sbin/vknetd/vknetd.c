@@ -5,12 +5,13 @@
  * creates anything (so a bad invocation leaves no trace), then sets up
  * in this order: pidfile lock, listening sockets, TAP (and bridge and
  * address), detach.  A caller may connect as soon as we return.  After
- * that one poll() loop does all the work: new clients on the listeners
- * (the SOCK_SEQPACKET socket and, with -q, QEMU's stream socket), frames
+ * that one poll loop (waiting through epoll, see pollset.c) does all
+ * the work: new clients on the listeners (the SOCK_SEQPACKET socket
+ * and, with -q, QEMU's stream socket), frames
  * on the ports (see switch.c and port.c), MAC aging once a second, and
  * the sessions of the control socket beside the data socket: monitors
  * and stats requests (monitor.c).  Signal handlers only set a flag;
- * the loop sees it when ppoll() returns.
+ * the loop sees it when its wait returns.
  *
  * With -c or -s the same binary is a client of a running daemon's
  * control socket instead (watch.c), and creates nothing.
@@ -42,6 +43,7 @@
 #include "log.h"
 #include "monitor.h"
 #include "netif.h"
+#include "pollset.h"
 #include "signals.h"
 #include "stats.h"
 #include "switch.h"
@@ -389,7 +391,6 @@ accept_clients(struct vswitch *sw, int lfd, enum port_kind kind)
 static void
 run(struct vswitch *sw, struct pollfd *pfd, const sigset_t *waitmask)
 {
-	struct timespec tick = { 1, 0 };
 	int id, high, i;
 
 	while (!quit) {
@@ -397,8 +398,8 @@ run(struct vswitch *sw, struct pollfd *pfd, const sigset_t *waitmask)
 			stats_wanted = 0;
 			stats_log(sw);
 		}
-		if (ppoll(pfd, (nfds_t)(PFD_PORTS + sw->high), &tick,
-		    waitmask) == -1) {
+		if (pollset_wait(PFD_PORTS + sw->high, 1000, waitmask) ==
+		    -1) {
 			if (errno != EINTR)
 				fatal("poll");
 			continue;
@@ -441,7 +442,7 @@ main(int argc, char *argv[])
 	if (cf.client == 's')
 		return (watch_stats(cf.ctlpath));
 	/*
-	 * Termination signals stay blocked except inside ppoll(): one that
+	 * Termination signals stay blocked except during the wait: one that
 	 * arrives during start-up waits for the loop, which then cleans up.
 	 */
 	signals_catch(on_signal, &waitmask, caught);
@@ -483,6 +484,8 @@ main(int argc, char *argv[])
 	    cf.secure ? &cf.cidr : NULL) == -1 ||
 	    monitor_new(&sw, pfd + PFD_MONITOR) == NULL)
 		startup_failed("out of memory");
+	if (pollset_init(pfd, PFD_PORTS + maxports) == -1)
+		startup_failed("epoll: %s", strerror(errno));
 	pfd[PFD_LISTEN].fd = st.listen_fd;
 	pfd[PFD_LISTEN].events = POLLIN;
 	pfd[PFD_STREAM].fd = st.stream_fd;
@@ -502,6 +505,7 @@ main(int argc, char *argv[])
 	log_info("exiting on signal");
 	monitor_free(sw.mon);
 	switch_free(&sw);
+	pollset_close();
 	free(pfd);
 	teardown();
 	return (0);
