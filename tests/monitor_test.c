@@ -231,17 +231,6 @@ interrupt(pid_t pid, struct vkt_run *r, unsigned long long *shown,
 /*
  * Frames.
  */
-static void
-send_tagged(int fd, const uint8_t *dst, unsigned int src, uint32_t tag,
-    uint8_t *f, size_t *len)
-{
-	uint8_t mac[MAC_LEN];
-
-	vkt_mac(mac, src);
-	*len = vkt_frame(f, dst, mac, tag);
-	vkt_send(fd, f, *len);
-}
-
 /* Client src sends a broadcast so that the switch learns its MAC. */
 static void
 announce(int fd, unsigned int src, int peer)
@@ -249,7 +238,7 @@ announce(int fd, unsigned int src, int peer)
 	uint8_t f[64];
 	size_t len;
 
-	send_tagged(fd, fr_bcast, src, src, f, &len);
+	vkt_send_tagged(fd, fr_bcast, src, src, f, &len);
 	vkt_expect(peer, "announcement", f, len);
 }
 
@@ -361,7 +350,7 @@ VKT_TC(monitor_shows_unicast_and_filtered, "30",
 
 	announce(c[1], B, c[0]);
 	vkt_mac(mac, B);
-	send_tagged(c[0], mac, A, 7, f, &len);
+	vkt_send_tagged(c[0], mac, A, 7, f, &len);
 	vkt_expect(c[1], "A to B", f, len);
 
 	/* The host answers A's ARP, and so becomes a known unicast MAC. */
@@ -422,11 +411,11 @@ VKT_TC(data_socket_never_monitors, "30",
 	pid = switch_with("-U", c, 3);
 	mon = monitor("-x", NULL);
 	vkt_send(c[2], "monitor", 7);
-	send_tagged(c[1], fr_bcast, B, 1, f, &len);
+	vkt_send_tagged(c[1], fr_bcast, B, 1, f, &len);
 	vkt_expect(c[0], "A, B's announcement", f, len);
 	vkt_expect(c[2], "C, B's announcement", f, len);
 	vkt_mac(mac, B);
-	send_tagged(c[0], mac, A, 2, f, &len);
+	vkt_send_tagged(c[0], mac, A, 2, f, &len);
 	vkt_expect(c[1], "A to B", f, len);
 	vkt_expect_none(c[2], "C after asking for records", VKT_NONE_MS);
 	await_output(mon, "[1 > 2]", "[2 > all]", "[3 dropped", NULL);
@@ -606,7 +595,7 @@ VKT_TC(stopped_monitor_does_not_delay, "120",
 	vkt_mac(b, B);
 	t0 = clock_ms();
 	for (i = 0; i < NSTALL; i++) {
-		send_tagged(c[0], b, A, i, f, &len);
+		vkt_send_tagged(c[0], b, A, i, f, &len);
 		snprintf(what, sizeof(what), "B, frame %u of %d", i, NSTALL);
 		vkt_expect(c[1], what, f, len);
 	}
@@ -654,7 +643,7 @@ traffic(const int *c)
 	for (i = 0; i < 2; i++)
 		vkt_send(c[0], f, len);
 	for (i = 0; i < 10; i++) {
-		send_tagged(c[0], b, A, (uint32_t)i, f, &len);
+		vkt_send_tagged(c[0], b, A, (uint32_t)i, f, &len);
 		vkt_expect(c[1], "A to B", f, len);
 	}
 }

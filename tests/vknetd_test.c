@@ -370,17 +370,6 @@ clients(int *c, int n)
 	return (c);
 }
 
-static void
-send_tagged(int fd, const uint8_t *dst, unsigned int src, uint32_t tag,
-    uint8_t *f, size_t *len)
-{
-	uint8_t mac[MAC_LEN];
-
-	vkt_mac(mac, src);
-	*len = vkt_frame(f, dst, mac, tag);
-	vkt_send(fd, f, *len);
-}
-
 /* Client src sends a broadcast; the others and the TAP must get it. */
 static void
 announce(const int *c, int n, int obs, int src)
@@ -389,7 +378,7 @@ announce(const int *c, int n, int obs, int src)
 	size_t len;
 	int i;
 
-	send_tagged(c[src - 1], fr_bcast, (unsigned int)src, 0x1000 +
+	vkt_send_tagged(c[src - 1], fr_bcast, (unsigned int)src, 0x1000 +
 	    (uint32_t)src, f, &len);
 	for (i = 0; i < n; i++)
 		if (i != src - 1)
@@ -406,7 +395,7 @@ still_forwards(void)
 
 	a = vkt_client();
 	b = vkt_client();
-	send_tagged(a, fr_bcast, A, 42, f, &len);
+	vkt_send_tagged(a, fr_bcast, A, 42, f, &len);
 	vkt_expect(b, "client B, broadcast from A", f, len);
 	vkt_close(a);
 	vkt_close(b);
@@ -534,19 +523,19 @@ VKT_TC(learned_unicast_goes_to_one_port,
 	clients(c, 3);
 	announce(c, 3, obs, B);
 	vkt_mac(mac, B);
-	send_tagged(c[0], mac, A, 1, f, &n);
+	vkt_send_tagged(c[0], mac, A, 1, f, &n);
 	vkt_expect(c[1], "B, unicast to it", f, n);
 	vkt_expect_none(c[2], "C, unicast to B", VKT_NONE_MS);
 	vkt_expect_none(obs, "TAP, unicast to B", 0);
 	vkt_expect_none(c[0], "A, its own unicast", 0);
 	/* A was learned from that unicast: the answer goes to A alone. */
 	vkt_mac(mac, A);
-	send_tagged(c[1], mac, B, 2, f, &n);
+	vkt_send_tagged(c[1], mac, B, 2, f, &n);
 	vkt_expect(c[0], "A, unicast to it", f, n);
 	vkt_expect_none(c[2], "C, unicast to A", VKT_NONE_MS);
 	vkt_expect_none(obs, "TAP, unicast to A", 0);
 	/* To a MAC behind the port it came from: no copy anywhere. */
-	send_tagged(c[0], mac, 7, 3, f, &n);
+	vkt_send_tagged(c[0], mac, 7, 3, f, &n);
 	vkt_expect_none(c[0], "A, unicast between its own MACs",
 	    VKT_NONE_MS);
 	vkt_expect_none(c[1], "B, unicast between A's MACs", 0);
@@ -567,7 +556,7 @@ VKT_TC(unknown_unicast_flooded,
 	pid = vkt_daemon("-U", NULL);
 	obs = vkt_observer();
 	clients(c, 3);
-	send_tagged(c[0], nobody, A, 1, f, &n);
+	vkt_send_tagged(c[0], nobody, A, 1, f, &n);
 	vkt_expect(c[1], "B, unknown unicast", f, n);
 	vkt_expect(c[2], "C, unknown unicast", f, n);
 	vkt_expect(obs, "TAP, unknown unicast", f, n);
@@ -589,11 +578,11 @@ VKT_TC(aging_forgets_after_A_seconds,
 	clients(c, 3);
 	announce(c, 3, obs, B);
 	vkt_mac(mac, B);
-	send_tagged(c[0], mac, A, 1, f, &n);
+	vkt_send_tagged(c[0], mac, A, 1, f, &n);
 	vkt_expect(c[1], "B, while learned", f, n);
 	vkt_expect_none(c[2], "C, while B is learned", VKT_NONE_MS);
 	sleep(3);
-	send_tagged(c[0], mac, A, 2, f, &n);
+	vkt_send_tagged(c[0], mac, A, 2, f, &n);
 	vkt_expect(c[1], "B, after aging", f, n);
 	vkt_expect(c[2], "C, flooded after B aged out", f, n);
 	vkt_expect(obs, "TAP, flooded after B aged out", f, n);
@@ -613,18 +602,18 @@ VKT_TC(mac_move_follows_new_port,
 	obs = vkt_observer();
 	clients(c, 3);
 	vkt_mac(x, 5);
-	send_tagged(c[1], fr_bcast, 5, 1, f, &n);
+	vkt_send_tagged(c[1], fr_bcast, 5, 1, f, &n);
 	vkt_expect(c[0], "A, X announced on B", f, n);
 	vkt_expect(c[2], "C, X announced on B", f, n);
 	vkt_expect(obs, "TAP, X announced on B", f, n);
-	send_tagged(c[0], x, A, 2, f, &n);
+	vkt_send_tagged(c[0], x, A, 2, f, &n);
 	vkt_expect(c[1], "B, unicast to X", f, n);
 	vkt_expect_none(c[2], "C, unicast to X on B", VKT_NONE_MS);
-	send_tagged(c[2], fr_bcast, 5, 3, f, &n);
+	vkt_send_tagged(c[2], fr_bcast, 5, 3, f, &n);
 	vkt_expect(c[0], "A, X announced on C", f, n);
 	vkt_expect(c[1], "B, X announced on C", f, n);
 	vkt_expect(obs, "TAP, X announced on C", f, n);
-	send_tagged(c[0], x, A, 4, f, &n);
+	vkt_send_tagged(c[0], x, A, 4, f, &n);
 	vkt_expect(c[2], "C, unicast to X after the move", f, n);
 	vkt_expect_none(c[1], "B, unicast to X after the move", VKT_NONE_MS);
 	vkt_expect_none(obs, "TAP, unicast to X after the move", 0);
@@ -645,11 +634,11 @@ VKT_TC(close_purges_port_macs,
 	clients(c, 3);
 	announce(c, 3, obs, B);
 	vkt_mac(mac, B);
-	send_tagged(c[0], mac, A, 1, f, &n);
+	vkt_send_tagged(c[0], mac, A, 1, f, &n);
 	vkt_expect(c[1], "B, while connected", f, n);
 	vkt_expect_none(c[2], "C, while B is connected", VKT_NONE_MS);
 	vkt_close(c[1]);
-	send_tagged(c[0], mac, A, 2, f, &n);
+	vkt_send_tagged(c[0], mac, A, 2, f, &n);
 	vkt_expect(c[2], "C, flooded after B left", f, n);
 	vkt_expect(obs, "TAP, flooded after B left", f, n);
 	vkt_expect_none(c[0], "A, its own flood", VKT_NONE_MS);
@@ -796,14 +785,14 @@ VKT_TC(stalled_client_does_not_block,
 	pid = vkt_daemon("-U", NULL);
 	clients(c, 3);			/* c[2] never reads */
 	for (i = 0; i < NSTALL; i++) {
-		send_tagged(c[0], fr_bcast, A, i, f, &n);
+		vkt_send_tagged(c[0], fr_bcast, A, i, f, &n);
 		snprintf(what, sizeof(what), "B, frame %u of %d", i, NSTALL);
 		vkt_expect(c[1], what, f, n);
 	}
 	ATF_REQUIRE_MSG(vkt_alive(pid), "vknetd died");
 	vkt_close(c[2]);
 	c[2] = vkt_client();
-	send_tagged(c[0], fr_bcast, A, NSTALL, f, &n);
+	vkt_send_tagged(c[0], fr_bcast, A, NSTALL, f, &n);
 	vkt_expect(c[2], "a new client after the stall", f, n);
 	ATF_REQUIRE_EQ(vkt_stop(pid), 0);
 }
@@ -857,22 +846,22 @@ VKT_TC(thousand_clients,
 	obs = vkt_observer();
 	c[0] = vkt_client();
 	vkt_mac(first, 1);
-	send_tagged(c[0], fr_bcast, 1, 0, f, &n);
+	vkt_send_tagged(c[0], fr_bcast, 1, 0, f, &n);
 	vkt_expect(obs, "TAP, client 1's broadcast", f, n);
 	for (i = 1; i < NCLIENTS; i++) {
 		c[i] = vkt_connect(VKT_SOCK);
-		send_tagged(c[i], first, (unsigned int)i + 1, (uint32_t)i, f,
+		vkt_send_tagged(c[i], first, (unsigned int)i + 1, (uint32_t)i, f,
 		    &n);
 		snprintf(what, sizeof(what), "client 1 from client %d", i + 1);
 		vkt_expect(c[0], what, f, n);
 	}
 	vkt_sync();
 	vkt_mac(mac, NCLIENTS);
-	send_tagged(c[0], mac, 1, NCLIENTS, f, &n);
+	vkt_send_tagged(c[0], mac, 1, NCLIENTS, f, &n);
 	vkt_expect(c[NCLIENTS - 1], "the last client, unicast to it", f, n);
 	ATF_REQUIRE_EQ_MSG(any_readable(c, NCLIENTS, NCLIENTS - 1,
 	    VKT_NONE_MS), 0, "another client got the unicast too");
-	send_tagged(c[0], fr_bcast, 1, NCLIENTS + 1, f, &n);
+	vkt_send_tagged(c[0], fr_bcast, 1, NCLIENTS + 1, f, &n);
 	vkt_expect(c[NCLIENTS - 1], "the last client, broadcast", f, n);
 	for (i = 1; i < NCLIENTS - 1; i++) {
 		snprintf(what, sizeof(what), "client %d, broadcast", i + 1);
@@ -908,9 +897,9 @@ VKT_TC(bad_sizes_dropped_port_kept,
 	vkt_expect(c[1], "B, the 8320-byte frame", f, FRAME_MAX);
 	vkt_expect_none(c[1], "B, after the legal frames", VKT_NONE_MS);
 	vkt_expect_none(c[0], "A, after its bad messages", 0);
-	send_tagged(c[1], fr_bcast, B, 1, g, &n);
+	vkt_send_tagged(c[1], fr_bcast, B, 1, g, &n);
 	vkt_expect(c[0], "A, still connected", g, n);
-	send_tagged(c[0], fr_bcast, A, 2, g, &n);
+	vkt_send_tagged(c[0], fr_bcast, A, 2, g, &n);
 	vkt_expect(c[1], "B, from A after the bad messages", g, n);
 	ATF_REQUIRE_EQ(vkt_stop(pid), 0);
 }

@@ -587,6 +587,18 @@ host_chatter(const uint8_t *f, ssize_t n, const struct sockaddr_storage *ss)
 }
 
 /* One frame (the buffer holds VKT_BUFSZ), or -1 if none within ms. */
+/* Client number src sends a tagged test frame to dst; the frame too. */
+void
+vkt_send_tagged(int fd, const uint8_t *dst, unsigned int src, uint32_t tag,
+    uint8_t *f, size_t *len)
+{
+	uint8_t mac[MAC_LEN];
+
+	vkt_mac(mac, src);
+	*len = vkt_frame(f, dst, mac, tag);
+	vkt_send(fd, f, *len);
+}
+
 ssize_t
 vkt_recv(int fd, void *buf, int ms)
 {

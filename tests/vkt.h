@@ -63,6 +63,8 @@ void	 vkt_close(int);
 void	 vkt_sync(void);
 int	 vkt_observer(void);
 void	 vkt_send(int, const void *, size_t);
+void	 vkt_send_tagged(int, const uint8_t *dst, unsigned int src,
+	    uint32_t tag, uint8_t *frame, size_t *len);
 ssize_t	 vkt_recv(int, void *, int ms);
 void	 vkt_expect(int, const char *what, const void *, size_t);
 void	 vkt_expect_none(int, const char *what, int ms);
