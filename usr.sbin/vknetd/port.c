@@ -126,6 +126,13 @@ would_block(void)
 	return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR);
 }
 
+/* After a failed send: the peer cannot take more now (stalled, not broken). */
+static int
+peer_full(void)
+{
+	return (would_block() || errno == ENOBUFS);
+}
+
 static int
 peer_hung_up(int fd)
 {
@@ -290,7 +297,7 @@ send_stream(struct port *p, struct pollfd *pfd, const uint8_t *frame,
 		n = sendmsg(p->fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (n == (ssize_t)need)
 			return (0);
-		if (n == -1 && errno != ENOBUFS && !would_block()) {
+		if (n == -1 && !peer_full()) {
 			*why = DROP_ERROR;
 			return (-1);
 		}
@@ -329,8 +336,7 @@ port_send(struct port *p, struct pollfd *pfd, const uint8_t *frame,
 		n = send(p->fd, frame, len, MSG_DONTWAIT | MSG_NOSIGNAL);
 	if (n == (ssize_t)len)
 		return (0);
-	*why = n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
-	    errno == ENOBUFS) ? DROP_STALLED : DROP_ERROR;
+	*why = n == -1 && peer_full() ? DROP_STALLED : DROP_ERROR;
 	return (-1);
 }
 
@@ -390,9 +396,8 @@ send_burst(struct port *p, struct mmsghdr *mm, int n)
 		p->st.tx_bytes += mm[i].msg_len;
 	}
 	if (sent < n)
-		p->st.drops[sent == -1 && !would_block() && errno != ENOBUFS ?
-		    DROP_ERROR : DROP_STALLED] += (uint64_t)(n -
-		    (sent > 0 ? sent : 0));
+		p->st.drops[sent == -1 && !peer_full() ? DROP_ERROR :
+		    DROP_STALLED] += (uint64_t)(n - (sent > 0 ? sent : 0));
 }
 
 void
@@ -439,7 +444,7 @@ port_flush(struct port *p, struct pollfd *pfd)
 	n = send(p->fd, s->obuf + s->ohead, s->otail - s->ohead,
 	    MSG_DONTWAIT | MSG_NOSIGNAL);
 	if (n == -1)
-		return (would_block() || errno == ENOBUFS ? 0 : -1);
+		return (peer_full() ? 0 : -1);
 	s->ohead += (size_t)n;
 	if (s->ohead == s->otail) {
 		s->ohead = s->otail = 0;
