@@ -40,13 +40,14 @@ static struct {
 	uint8_t	data[MAXFRAMES][FRAME_MAX];
 } got;
 
-static void
-collect(void *arg, const uint8_t *frame, size_t len)
+static int
+collect(void *arg, struct frame *f)
 {
 	(void)arg;
-	ATF_REQUIRE(got.n < MAXFRAMES && len <= FRAME_MAX);
-	got.len[got.n] = len;
-	memcpy(got.data[got.n++], frame, len);
+	ATF_REQUIRE(got.n < MAXFRAMES && f->len <= FRAME_MAX);
+	got.len[got.n] = f->len;
+	memcpy(got.data[got.n++], f->data, f->len);
+	return (0);
 }
 
 /* Frame number seq, len bytes of it: a pattern that shows any shift. */
@@ -105,6 +106,8 @@ stream_port(struct port *p, int *peer)
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv) == -1)
 		atf_tc_fail("socketpair: %s", strerror(errno));
+	if (pool_size() == 0)
+		ATF_REQUIRE_EQ(pool_init(2 * PORT_QLEN), 0);
 	memset(p, 0, sizeof(*p));
 	p->fd = sv[0];
 	ATF_REQUIRE_EQ(port_open(p, PORT_STREAM), 0);
@@ -168,26 +171,26 @@ ATF_TC_BODY(split_everywhere, tc)
 	/* In two reads, cut at every byte of the stream... */
 	for (k = 0; k <= total; k++) {
 		put(peer, buf, k);
-		ATF_REQUIRE_EQ(port_recv(&p, collect, NULL), 0);
+		ATF_REQUIRE_EQ(port_recv(&p, collect, NULL), PORT_OK);
 		put(peer, buf + k, total - k);
-		ATF_REQUIRE_EQ(port_recv(&p, collect, NULL), 0);
+		ATF_REQUIRE_EQ(port_recv(&p, collect, NULL), PORT_OK);
 		snprintf(how, sizeof(how), "cut at byte %zu", k);
 		expect_frames(how);
 	}
 	/* ...and a byte per read. */
 	for (k = 0; k < total; k++) {
 		put(peer, buf + k, 1);
-		ATF_REQUIRE_EQ(port_recv(&p, collect, NULL), 0);
+		ATF_REQUIRE_EQ(port_recv(&p, collect, NULL), PORT_OK);
 	}
 	expect_frames("a byte per read");
 	/* Many frames in one read. */
 	put(peer, buf, total);
 	put(peer, buf, total);
-	ATF_REQUIRE_EQ(port_recv(&p, collect, NULL), 0);
+	ATF_REQUIRE_EQ(port_recv(&p, collect, NULL), PORT_OK);
 	ATF_REQUIRE_EQ(got.n, 2 * (int)nitems(sizes));
 	got.n = 0;
 	close(peer);
-	ATF_CHECK_EQ(port_recv(&p, collect, NULL), -1);
+	ATF_CHECK_EQ(port_recv(&p, collect, NULL), PORT_CLOSED);
 	port_close(&p);
 }
 
@@ -207,7 +210,7 @@ ATF_TC_BODY(bad_length_ends_port, tc)
 		stream_header(buf + STREAM_HDR + 60, bad[i]);
 		put(peer, buf, sizeof(buf));
 		/* The frame before the bad length still goes on. */
-		ATF_CHECK_EQ_MSG(port_recv(&p, collect, NULL), -1,
+		ATF_CHECK_EQ_MSG(port_recv(&p, collect, NULL), PORT_CLOSED,
 		    "length %u was taken", bad[i]);
 		ATF_CHECK_EQ(got.n, 1);
 		got.n = 0;
@@ -264,62 +267,75 @@ drain(int fd, uint8_t *buf, size_t room)
 	return ((size_t)n);
 }
 
+/* Queue frame number seq of lens[seq] bytes on p; 0 if it was taken. */
+static int
+queue_numbered(struct port *p, uint32_t seq, size_t *lens)
+{
+	struct frame *f;
+	int r;
+
+	lens[seq] = numbered[seq % nitems(numbered)];
+	ATF_REQUIRE((f = pool_get()) != NULL);
+	fill(f->data, lens[seq], seq);
+	f->len = (uint32_t)lens[seq];
+	r = port_enqueue(p, f);
+	frame_unref(f);
+	return (r);
+}
+
 ATF_TC_WITHOUT_HEAD(stalled_peer_gets_whole_frames);
 ATF_TC_BODY(stalled_peer_gets_whole_frames, tc)
 {
-	static uint8_t in[4 << 20], f[FRAME_MAX];
+	static uint8_t in[4 << 20];
 	static size_t lens[20000];
-	struct pollfd pfd = { .events = POLLIN };
-	enum drop_reason why;
 	size_t have = 0, rest;
 	uint32_t seq, next = 0;
-	int peer, sent = 0, stalled = 0, seen = 0, small = 4096;
+	int peer, sent = 0, refused = 0, seen = 0, small = 4096;
+	uint64_t dropped;
 	struct port p;
 
 	stream_port(&p, &peer);
 	ATF_REQUIRE(setsockopt(p.fd, SOL_SOCKET, SO_SNDBUF, &small,
 	    sizeof(small)) == 0);
 	/*
-	 * A peer that does not read: frames are taken until the socket
-	 * and then the port's own buffer are full, then refused whole.
+	 * A peer that does not read: the socket takes what it can, most
+	 * likely part of a frame, and the queue fills up to its bound.
 	 */
 	for (seq = 0; seq < 2000; seq++) {
-		lens[seq] = numbered[seq % nitems(numbered)];
-		fill(f, lens[seq], seq);
-		if (port_send(&p, &pfd, f, lens[seq], &why) == 0)
-			sent++;
-		else {
-			ATF_REQUIRE_EQ(why, DROP_STALLED);
-			stalled++;
-		}
-	}
-	ATF_CHECK_MSG(stalled > 0 && sent > 0, "%d sent, %d stalled", sent,
-	    stalled);
-	ATF_CHECK(pfd.events & POLLOUT);
-	/*
-	 * It reads again, a little at a time, while the switch both flushes
-	 * and sends more: a frame is queued whole behind the rest, or
-	 * dropped whole.
-	 */
-	for (; seq < 20000; seq++) {
-		lens[seq] = numbered[seq % nitems(numbered)];
-		fill(f, lens[seq], seq);
-		if (port_send(&p, &pfd, f, lens[seq], &why) == 0)
+		if (queue_numbered(&p, seq, lens) == 0)
 			sent++;
 		else
-			stalled++;
+			refused++;
+		if (seq % 64 == 0)
+			ATF_REQUIRE_EQ(port_flush(&p), 0);
+	}
+	ATF_CHECK_MSG(refused > 0 && sent > 0, "%d queued, %d refused", sent,
+	    refused);
+	ATF_CHECK_EQ(p.qlen, PORT_QLEN);
+	/* Declared stalled: the queue goes, but not a frame half written. */
+	port_discard(&p);
+	dropped = p.st.drops[DROP_STALLED];
+	ATF_CHECK_MSG(p.qlen <= 1, "%u frames left", p.qlen);
+	sent -= (int)dropped;
+	/*
+	 * It reads again, a little at a time, while the switch both flushes
+	 * and queues more: each frame arrives whole, in order, or not at
+	 * all if its queue was full.
+	 */
+	for (; seq < 20000; seq++) {
+		if (queue_numbered(&p, seq, lens) == 0)
+			sent++;
 		if (seq % 3 == 0) {
 			have += drain(peer, in + have, 3001);
-			if (pfd.events & POLLOUT)
-				ATF_REQUIRE_EQ(port_flush(&p, &pfd), 0);
+			ATF_REQUIRE_EQ(port_flush(&p), 0);
 		}
 		seen += check_framing(in, have, &next, lens, &rest);
 		memmove(in, in + have - rest, rest);
 		have = rest;
 	}
 	/* Once it keeps up, everything it is owed arrives. */
-	while (pfd.events & POLLOUT) {
-		ATF_REQUIRE_EQ(port_flush(&p, &pfd), 0);
+	while (p.qlen > 0) {
+		ATF_REQUIRE_EQ(port_flush(&p), 0);
 		have += drain(peer, in + have, sizeof(in) - have);
 	}
 	have += drain(peer, in + have, sizeof(in) - have);
@@ -328,6 +344,7 @@ ATF_TC_BODY(stalled_peer_gets_whole_frames, tc)
 	ATF_CHECK_EQ_MSG(seen, sent, "%d frames taken, %d arrived", sent,
 	    seen);
 	port_close(&p);
+	ATF_CHECK_EQ(pool_avail(), pool_size());
 	close(peer);
 }
 

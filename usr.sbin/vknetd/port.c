@@ -1,62 +1,62 @@
 /*
- * Ports by kind: the framing of frames on each kind of port (port.h),
- * kept here so that forwarding (switch.c) is the same for all of them.
+ * Ports by kind: the framing of frames on each kind of port, and each
+ * port's output queue (port.h), kept here so that forwarding
+ * (switch.c) is the same for all of them.
  *
- * TAP and SOCK_SEQPACKET ports carry one frame per read or message.
- * A readable one is drained of up to BATCH frames per turn (fairness:
- * one busy port cannot starve the others) into a static receive area,
- * with one recvmmsg(2) for a socket; the switch sends each frame on
- * from there.  A frame that a port cannot take now is lost, and the
- * switch counts it: nothing is queued.
+ * Frames come in straight into pool buffers (pool.h): a TAP gives one
+ * frame per read(2), a SOCK_SEQPACKET client up to PORT_BATCH per
+ * recvmmsg(2); at most PORT_BATCH per turn, so that one busy port
+ * cannot starve the others.  The switch hands each frame to the output
+ * queues of the ports it is for (port_enqueue(), a reference, not a
+ * copy), and once a batch is forwarded it has every port that got
+ * frames send what it can (port_flush()): one sendmmsg(2) per client
+ * and batch, the TAP a write(2) per frame.  What a port cannot take
+ * now stays queued, in order, until it can (POLLOUT).  How long a port
+ * may take nothing before it is declared stalled, and who is held back
+ * meanwhile, is the switch's policy; port_discard() empties a stalled
+ * queue.
  *
  * A stream port (QEMU's "-netdev stream") has no message boundaries:
  * each frame follows its length as a 4-byte big-endian integer, and
- * the kernel cuts the stream wherever it likes.  So a stream port gets
- * two buffers of its own, allocated once when it is added, never per
- * frame:
- *
- *  - A reassembly buffer that holds one whole frame and its length.
- *    Reads go into it, at most BATCH per turn; every complete frame in
- *    it is handed on in place and the rest, part of one frame, moved
- *    to its start.  A length of 0 or over FRAME_MAX cannot be framed
- *    past, so it closes the port, with a log line that says why.
- *
- *  - An output buffer, so that a frame goes out whole or not at all
- *    even though a write may take only part of it.  While it is empty
- *    a frame is written straight from where it is, length and frame in
- *    one sendmsg(2); whatever of it the socket does not take is copied
- *    to the buffer and the port waits for POLLOUT.  While the buffer
- *    holds anything, new frames are appended whole if they fit and
- *    dropped whole, as stalled, if not.  The peer thus only ever sees
- *    whole frames, and a peer that stops reading costs the switch at
- *    most STREAM_OUTBUF bytes and never a wait.
+ * the kernel cuts the stream wherever it likes.  So it gets a
+ * reassembly buffer of its own, allocated once when it is added:
+ * reads go into it, every complete frame is copied into a pool buffer
+ * and handed on, and the rest, part of one frame, moves to its start.
+ * A length of 0 or over FRAME_MAX cannot be framed past, so it closes
+ * the port, with a log line that says why.  On the way out, a write
+ * may take part of a frame: the queue remembers how much of its first
+ * frame has gone, and that frame is always finished before anything
+ * else, even when the rest of the queue is dropped, so the peer only
+ * ever sees whole frames.
  */
+#include <sys/ioctl.h>
+#include <linux/sockios.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 
-#include <errno.h>
+#include <poll.h>
+
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "ioerr.h"
 #include "log.h"
 #include "port.h"
 
-#define BATCH		32
+#define SEND_BURST	64	/* frames per sendmmsg(2) or sendmsg(2) */
 
-struct stream {
-	size_t		rlen;			/* bytes in rbuf */
-	size_t		ohead;			/* obuf[ohead..otail) is */
-	size_t		otail;			/* still to be written */
-	uint8_t		rbuf[STREAM_HDR + FRAME_MAX];
-	uint8_t		obuf[STREAM_OUTBUF];
+struct txq {
+	struct frame	*f[PORT_QLEN];	/* a ring: f[head] goes first */
+	uint32_t	 head;
+	size_t		 sent;		/* stream: bytes of f[head] gone */
 };
 
-static struct {
-	struct mmsghdr	msg[BATCH];
-	struct iovec	iov[BATCH];
-	uint8_t		buf[BATCH][PORT_RXMAX];	/* +1: see giants */
-} rx;
+struct stream {
+	size_t		roff;		/* rbuf[roff..rlen) is unparsed */
+	size_t		rlen;
+	uint8_t		rbuf[STREAM_HDR + FRAME_MAX];
+};
 
 static const char *kind_names[] = {
 	[PORT_FREE] = "free",
@@ -97,358 +97,388 @@ stream_header(uint8_t hdr[STREAM_HDR], size_t len)
 	hdr[3] = (uint8_t)len;
 }
 
-/* Give the port what its kind needs; only a stream needs anything. */
+/* Give the port its queue, and a stream its reassembly buffer. */
 int
 port_open(struct port *p, enum port_kind kind)
 {
+	if ((p->txq = malloc(sizeof(*p->txq))) == NULL)
+		return (-1);
+	p->txq->head = 0;
+	p->txq->sent = 0;
+	p->qlen = 0;
+	p->qbytes = 0;
 	if (kind == PORT_STREAM) {
-		if ((p->stream = malloc(sizeof(*p->stream))) == NULL)
+		if ((p->stream = malloc(sizeof(*p->stream))) == NULL) {
+			free(p->txq);
+			p->txq = NULL;
 			return (-1);
-		p->stream->rlen = 0;
-		p->stream->ohead = p->stream->otail = 0;
+		}
+		p->stream->roff = p->stream->rlen = 0;
 	}
 	p->kind = kind;
 	return (0);
 }
 
+/* Take the first frame off the queue; it has gone, or is dropped. */
+static void
+dequeue(struct port *p)
+{
+	struct txq *q = p->txq;
+	struct frame *f = q->f[q->head];
+
+	p->qlen--;
+	p->qbytes -= f->len;
+	q->head = (q->head + 1) % PORT_QLEN;
+	q->sent = 0;
+	frame_unref(f);
+}
+
+static void
+sent_one(struct port *p)
+{
+	p->st.tx_frames++;
+	p->st.tx_bytes += p->txq->f[p->txq->head]->len;
+	dequeue(p);
+}
+
 void
 port_close(struct port *p)
 {
+	while (p->qlen > 0)
+		dequeue(p);
 	if (p->kind != PORT_TAP)	/* the TAP belongs to main() */
 		close(p->fd);
+	free(p->txq);
 	free(p->stream);
+	p->txq = NULL;
 	p->stream = NULL;
 }
 
-static int
-would_block(void)
-{
-	return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR);
-}
-
-/* After a failed send: the peer cannot take more now (stalled, not broken). */
-static int
-peer_full(void)
-{
-	return (would_block() || errno == ENOBUFS);
-}
-
-static int
-peer_hung_up(int fd)
-{
-	struct pollfd pfd = { .fd = fd, .events = POLLRDHUP };
-
-	return (poll(&pfd, 1, 0) == 1 &&
-	    (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0);
-}
-
 /*
- * Receive up to BATCH messages from a client.  Linux returns 0 both
- * for an empty message and at end of file, and at end of file
- * recvmmsg() fills the rest of the batch with zeros; so a zero length
- * followed only by zeros, on a socket the peer has shut down, is the
- * end.  Any other zero is an empty message: a bad frame, not a close.
+ * Receive up to PORT_BATCH messages from a client into fr[].  Linux
+ * returns 0 both for an empty message and at end of file, and at end
+ * of file recvmmsg() fills the rest of the batch with zeros.  So a run
+ * of zeros up to the end of the batch, on a socket the peer has shut
+ * down, is the end only if no byte is left queued behind it (SIOCINQ
+ * counts them): otherwise the zeros were empty messages, bad frames
+ * but no close, and what follows them is still to be read.
  */
 static int
-recv_seqpacket(struct port *p, int *eof)
+recv_seqpacket(struct port *p, struct frame **fr, int *eof)
 {
-	int n, i, j;
+	struct mmsghdr msg[PORT_BATCH];
+	struct iovec iov[PORT_BATCH];
+	struct pollfd pfd = { .fd = p->fd, .events = POLLRDHUP };
+	int n, i, queued;
 
-	if (rx.msg[0].msg_hdr.msg_iov == NULL)
-		for (i = 0; i < BATCH; i++) {
-			rx.iov[i].iov_base = rx.buf[i];
-			rx.iov[i].iov_len = sizeof(rx.buf[i]);
-			rx.msg[i].msg_hdr.msg_iov = &rx.iov[i];
-			rx.msg[i].msg_hdr.msg_iovlen = 1;
-		}
-	n = recvmmsg(p->fd, rx.msg, BATCH, MSG_DONTWAIT | MSG_TRUNC, NULL);
+	memset(msg, 0, sizeof(msg));
+	for (i = 0; i < PORT_BATCH; i++) {
+		iov[i].iov_base = fr[i]->data;
+		iov[i].iov_len = sizeof(fr[i]->data);
+		msg[i].msg_hdr.msg_iov = &iov[i];
+		msg[i].msg_hdr.msg_iovlen = 1;
+	}
+	n = recvmmsg(p->fd, msg, PORT_BATCH, MSG_DONTWAIT | MSG_TRUNC, NULL);
 	if (n == -1) {
-		*eof = !would_block();
+		*eof = !io_again(errno);
 		return (0);
 	}
-	for (i = 0; i < n; i++) {
-		if (rx.msg[i].msg_len != 0)
-			continue;
-		for (j = i + 1; j < n && rx.msg[j].msg_len == 0; j++)
-			;
-		if (j == n && peer_hung_up(p->fd)) {
-			*eof = 1;
-			return (i);
-		}
+	for (i = 0; i < n; i++)
+		fr[i]->len = msg[i].msg_len;
+	for (i = n; i > 0 && fr[i - 1]->len == 0; i--)
+		;
+	if (i < n && poll(&pfd, 1, 0) == 1 &&
+	    (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0 &&
+	    ioctl(p->fd, SIOCINQ, &queued) == 0 && queued == 0) {
+		*eof = 1;
+		return (i);
 	}
 	return (n);
 }
 
 /* The TAP hands over one frame per read(). */
 static int
-recv_tap(struct port *p)
+recv_tap(struct port *p, struct frame **fr)
 {
 	ssize_t len;
 	int n;
 
-	for (n = 0; n < BATCH; n++) {
-		if ((len = read(p->fd, rx.buf[n], sizeof(rx.buf[n]))) == -1) {
-			if (!would_block())
+	for (n = 0; n < PORT_BATCH; n++) {
+		len = read(p->fd, fr[n]->data, sizeof(fr[n]->data));
+		if (len == -1) {
+			if (!io_again(errno))
 				log_warn("TAP read");
 			break;
 		}
-		rx.msg[n].msg_len = (unsigned int)len;
+		fr[n]->len = (uint32_t)len;
 	}
 	return (n);
 }
 
 /*
- * Read what the stream has, BATCH reads at most, and hand on every
- * whole frame.  A short read most likely emptied the socket: poll()
- * tells if it did not.
+ * Hand on the whole frames the stream's buffer holds, each copied into
+ * a pool buffer.  Returns PORT_OK when it needs more bytes, PORT_CLOSED
+ * on a bad length, PORT_STARVED without a buffer, or -1 when fn asked
+ * it to stop, the rest left for later.
  */
 static int
+deliver_stream(struct port *p, port_rx_fn *fn, void *arg)
+{
+	struct stream *s = p->stream;
+	enum stream_status st;
+	struct frame *f;
+	size_t len = 0;
+	int stop;
+
+	while ((st = stream_parse(s->rbuf + s->roff, s->rlen - s->roff,
+	    &len)) == STREAM_FRAME) {
+		if ((f = pool_get()) == NULL)
+			return (PORT_STARVED);
+		memcpy(f->data, s->rbuf + s->roff + STREAM_HDR, len);
+		f->len = (uint32_t)len;
+		s->roff += STREAM_HDR + len;
+		stop = fn(arg, f);
+		frame_unref(f);
+		if (stop)
+			return (-1);
+	}
+	if (st == STREAM_BAD) {
+		log_warnx("stream port of pid %d: frame length %zu is not "
+		    "1 to %d: closing it", (int)p->pid, len, FRAME_MAX);
+		return (PORT_CLOSED);
+	}
+	s->rlen -= s->roff;
+	memmove(s->rbuf, s->rbuf + s->roff, s->rlen);
+	s->roff = 0;
+	return (PORT_OK);
+}
+
+/*
+ * What is buffered first, then up to PORT_BATCH reads.  A short read
+ * most likely emptied the socket: the next wait tells if it did not.
+ */
+static enum port_status
 recv_stream(struct port *p, port_rx_fn *fn, void *arg)
 {
 	struct stream *s = p->stream;
-	size_t room, off, len = 0;
-	enum stream_status st;
+	size_t room;
 	ssize_t n;
-	int i;
+	int i, st;
 
-	for (i = 0; i < BATCH; i++) {
+	for (i = 0; (st = deliver_stream(p, fn, arg)) == PORT_OK; i++) {
 		room = sizeof(s->rbuf) - s->rlen;
+		if (i == PORT_BATCH)
+			return (PORT_OK);
 		n = recv(p->fd, s->rbuf + s->rlen, room, MSG_DONTWAIT);
-		if (n == 0 || (n == -1 && !would_block()))
-			return (-1);
+		if (n == 0 || (n == -1 && !io_again(errno)))
+			return (PORT_CLOSED);
 		if (n == -1)
-			return (0);
+			return (PORT_OK);
 		s->rlen += (size_t)n;
-		for (off = 0; (st = stream_parse(s->rbuf + off, s->rlen - off,
-		    &len)) == STREAM_FRAME; off += STREAM_HDR + len)
-			fn(arg, s->rbuf + off + STREAM_HDR, len);
-		if (st == STREAM_BAD) {
-			log_warnx("stream port of pid %d: frame length %zu "
-			    "is not 1 to %d: closing it", (int)p->pid, len,
-			    FRAME_MAX);
-			return (-1);
-		}
-		s->rlen -= off;
-		memmove(s->rbuf, s->rbuf + off, s->rlen);
 		if ((size_t)n < room)
-			break;
+			i = PORT_BATCH - 1;	/* deliver, then wait */
 	}
-	return (0);
+	return (st == -1 ? PORT_OK : (enum port_status)st);
+}
+
+/* Has a stream port whole frames buffered that it stopped short of? */
+int
+port_pending(const struct port *p)
+{
+	const struct stream *s = p->stream;
+	size_t len;
+
+	return (s != NULL && stream_parse(s->rbuf + s->roff,
+	    s->rlen - s->roff, &len) == STREAM_FRAME);
 }
 
 /*
- * Hand every frame that has come in to fn.  Returns -1 when the port
- * is finished (its peer has gone, or it broke the framing) and should
- * be closed, after the frames that came before the end.
+ * Hand every frame that has come in to fn.  A TAP or a client needs
+ * PORT_BATCH free pool buffers (the switch makes sure of them), a
+ * stream takes one per frame and says PORT_STARVED if it runs out.
+ * PORT_CLOSED means the port is finished and should be closed, after
+ * the frames that came before the end.
  */
-int
+enum port_status
 port_recv(struct port *p, port_rx_fn *fn, void *arg)
 {
+	struct frame *fr[PORT_BATCH];
 	int n, i, eof = 0;
 
+	if (p->kind == PORT_STREAM)
+		return (recv_stream(p, fn, arg));
+	for (i = 0; i < PORT_BATCH; i++)
+		if ((fr[i] = pool_get()) == NULL) {
+			while (i > 0)
+				frame_unref(fr[--i]);
+			return (PORT_STARVED);
+		}
+	if (p->kind == PORT_TAP)
+		n = recv_tap(p, fr);
+	else
+		n = recv_seqpacket(p, fr, &eof);
+	for (i = 0; i < PORT_BATCH; i++) {
+		if (i < n)
+			(void)fn(arg, fr[i]);
+		frame_unref(fr[i]);
+	}
+	return (eof ? PORT_CLOSED : PORT_OK);
+}
+
+/* Queue a frame (a reference to it) to go out of p: -1 if full. */
+int
+port_enqueue(struct port *p, struct frame *f)
+{
+	struct txq *q = p->txq;
+
+	if (p->qlen == PORT_QLEN)
+		return (-1);
+	q->f[(q->head + p->qlen) % PORT_QLEN] = frame_ref(f);
+	p->qlen++;
+	p->qbytes += f->len;
+	return (0);
+}
+
+/* A write failed for good: that frame is lost, the next may do. */
+static void
+lost_one(struct port *p)
+{
+	p->st.drops[DROP_ERROR]++;
+	dequeue(p);
+}
+
+static void
+flush_seqpacket(struct port *p)
+{
+	struct mmsghdr mm[SEND_BURST];
+	struct iovec iov[SEND_BURST];
+	struct frame *f;
+	int n, sent, i;
+
+	while (p->qlen > 0) {
+		n = p->qlen < SEND_BURST ? (int)p->qlen : SEND_BURST;
+		memset(mm, 0, sizeof(mm[0]) * (size_t)n);
+		for (i = 0; i < n; i++) {
+			f = p->txq->f[(p->txq->head + (uint32_t)i) %
+			    PORT_QLEN];
+			iov[i].iov_base = f->data;
+			iov[i].iov_len = f->len;
+			mm[i].msg_hdr.msg_iov = &iov[i];
+			mm[i].msg_hdr.msg_iovlen = 1;
+		}
+		sent = sendmmsg(p->fd, mm, (unsigned int)n,
+		    MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (sent == -1 && io_full(errno))
+			return;
+		if (sent == -1)
+			lost_one(p);
+		for (i = 0; i < sent; i++)
+			sent_one(p);
+	}
+}
+
+static void
+flush_tap(struct port *p)
+{
+	struct frame *f;
+
+	while (p->qlen > 0) {
+		f = p->txq->f[p->txq->head];
+		if (write(p->fd, f->data, f->len) == (ssize_t)f->len)
+			sent_one(p);
+		else if (io_full(errno))
+			return;
+		else
+			lost_one(p);
+	}
+}
+
+/*
+ * A stream takes the queued frames as one gather write, each behind
+ * its length, starting where the last write left off.
+ */
+static int
+flush_stream(struct port *p)
+{
+	struct txq *q = p->txq;
+	uint8_t hdr[SEND_BURST][STREAM_HDR];
+	struct iovec iov[2 * SEND_BURST];
+	struct msghdr msg = { .msg_iov = iov };
+	struct frame *f;
+	size_t skip, left;
+	ssize_t n;
+	int i, nf;
+
+	while (p->qlen > 0) {
+		nf = p->qlen < SEND_BURST ? (int)p->qlen : SEND_BURST;
+		for (i = 0; i < nf; i++) {
+			f = q->f[(q->head + (uint32_t)i) % PORT_QLEN];
+			stream_header(hdr[i], f->len);
+			iov[2 * i].iov_base = hdr[i];
+			iov[2 * i].iov_len = STREAM_HDR;
+			iov[2 * i + 1].iov_base = f->data;
+			iov[2 * i + 1].iov_len = f->len;
+		}
+		for (skip = q->sent, i = 0; skip > 0; i++) {
+			left = skip < iov[i].iov_len ? skip : iov[i].iov_len;
+			iov[i].iov_base = (uint8_t *)iov[i].iov_base + left;
+			iov[i].iov_len -= left;
+			skip -= left;
+		}
+		msg.msg_iovlen = (size_t)(2 * nf);
+		n = sendmsg(p->fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n == -1)
+			return (io_full(errno) ? 0 : -1);
+		for (left = (size_t)n; left > 0 && p->qlen > 0;) {
+			f = q->f[q->head];
+			if (left < STREAM_HDR + f->len - q->sent) {
+				q->sent += left;
+				return (0);	/* the socket is full */
+			}
+			left -= STREAM_HDR + f->len - q->sent;
+			sent_one(p);
+		}
+	}
+	return (0);
+}
+
+/*
+ * Send what the port can take of its queue now.  Returns -1 if the
+ * port is broken (a stream cut mid-frame cannot be framed again) and
+ * should be closed.
+ */
+int
+port_flush(struct port *p)
+{
 	switch (p->kind) {
 	case PORT_STREAM:
-		return (recv_stream(p, fn, arg));
+		return (flush_stream(p));
 	case PORT_TAP:
-		n = recv_tap(p);
+		flush_tap(p);
 		break;
 	default:
-		n = recv_seqpacket(p, &eof);
+		flush_seqpacket(p);
 		break;
 	}
-	for (i = 0; i < n; i++)
-		fn(arg, rx.buf[i], rx.msg[i].msg_len);
-	return (eof ? -1 : 0);
-}
-
-/*
- * Queue what is left of a frame, from byte `skip' of its length field
- * on; the caller has made sure that it fits after otail.
- */
-static void
-stream_queue(struct stream *s, const uint8_t *hdr, const uint8_t *frame,
-    size_t len, size_t skip)
-{
-	if (skip < STREAM_HDR) {
-		memcpy(s->obuf + s->otail, hdr + skip, STREAM_HDR - skip);
-		s->otail += STREAM_HDR - skip;
-		skip = STREAM_HDR;
-	}
-	memcpy(s->obuf + s->otail, frame + (skip - STREAM_HDR),
-	    len - (skip - STREAM_HDR));
-	s->otail += len - (skip - STREAM_HDR);
-}
-
-static int
-send_stream(struct port *p, struct pollfd *pfd, const uint8_t *frame,
-    size_t len, enum drop_reason *why)
-{
-	struct stream *s = p->stream;
-	uint8_t hdr[STREAM_HDR];
-	struct iovec iov[2] = {
-		{ hdr, STREAM_HDR }, { (void *)(uintptr_t)frame, len }
-	};
-	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 2 };
-	size_t need = STREAM_HDR + len;
-	ssize_t n = 0;
-
-	stream_header(hdr, len);
-	if (s->ohead == s->otail) {
-		n = sendmsg(p->fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (n == (ssize_t)need)
-			return (0);
-		if (n == -1 && !peer_full()) {
-			*why = DROP_ERROR;
-			return (-1);
-		}
-		if (n == -1)
-			n = 0;
-		s->ohead = s->otail = 0;
-		pfd->events |= POLLOUT;
-	} else if (sizeof(s->obuf) - (s->otail - s->ohead) < need) {
-		*why = DROP_STALLED;
-		return (-1);
-	} else if (sizeof(s->obuf) - s->otail < need) {
-		memmove(s->obuf, s->obuf + s->ohead, s->otail - s->ohead);
-		s->otail -= s->ohead;
-		s->ohead = 0;
-	}
-	stream_queue(s, hdr, frame, len, (size_t)n);
 	return (0);
 }
 
 /*
- * Send one frame out of port p: 0 if the port took it (a stream port
- * may still be writing it), or -1 and why it did not.  A stream port
- * may start waiting for POLLOUT, and so changes its pollfd's events.
+ * The port has stopped reading: drop its queue, counted as stalled,
+ * all but a stream's frame already on its way.
  */
-int
-port_send(struct port *p, struct pollfd *pfd, const uint8_t *frame,
-    size_t len, enum drop_reason *why)
-{
-	ssize_t n;
-
-	if (p->kind == PORT_STREAM)
-		return (send_stream(p, pfd, frame, len, why));
-	if (p->kind == PORT_TAP)
-		n = write(p->fd, frame, len);
-	else
-		n = send(p->fd, frame, len, MSG_DONTWAIT | MSG_NOSIGNAL);
-	if (n == (ssize_t)len)
-		return (0);
-	*why = n == -1 && peer_full() ? DROP_STALLED : DROP_ERROR;
-	return (-1);
-}
-
-/*
- * Deferred sends to client ports.  While one port's batch is being
- * forwarded its frames stay where port_recv() put them, so the switch
- * can hold what it sends to SEQPACKET clients here, chained per
- * destination (ports hold the chain's ends, index + 1), and send each
- * destination its share with one sendmmsg() at the end of the batch.
- * That is one system call per destination and batch instead of one per
- * frame.  Order per destination is kept; a frame the destination
- * cannot take now is counted there as stalled, as with port_send().
- */
-#define DEFER_MAX	1024
-#define DEFER_BURST	64
-
-static struct {
-	struct {
-		const uint8_t	*frame;
-		size_t		 len;
-		int		 next;
-	}		e[DEFER_MAX];
-	int		n;
-	int		dest[DEFER_MAX];	/* ports with frames held */
-	int		ndest;
-} defer;
-
-int
-port_defer(struct port *p, int id, const uint8_t *frame, size_t len)
-{
-	int i;
-
-	if (defer.n == DEFER_MAX)
-		return (-1);
-	i = defer.n++;
-	defer.e[i].frame = frame;
-	defer.e[i].len = len;
-	defer.e[i].next = 0;
-	if (p->defer_last == 0) {
-		p->defer_first = i + 1;
-		defer.dest[defer.ndest++] = id;
-	} else
-		defer.e[p->defer_last - 1].next = i + 1;
-	p->defer_last = i + 1;
-	return (0);
-}
-
-static void
-send_burst(struct port *p, struct mmsghdr *mm, int n)
-{
-	int sent, i;
-
-	sent = sendmmsg(p->fd, mm, (unsigned int)n,
-	    MSG_DONTWAIT | MSG_NOSIGNAL);
-	for (i = 0; i < sent; i++) {
-		p->st.tx_frames++;
-		p->st.tx_bytes += mm[i].msg_len;
-	}
-	if (sent < n)
-		p->st.drops[sent == -1 && !peer_full() ? DROP_ERROR :
-		    DROP_STALLED] += (uint64_t)(n - (sent > 0 ? sent : 0));
-}
-
 void
-port_send_deferred(struct port *ports)
+port_discard(struct port *p)
 {
-	static struct mmsghdr mm[DEFER_BURST];
-	static struct iovec iov[DEFER_BURST];
-	struct port *p;
-	int d, i, n;
+	struct txq *q = p->txq;
+	uint32_t keep = q->sent > 0 ? 1 : 0;
+	struct frame *f;
 
-	for (d = 0; d < defer.ndest; d++) {
-		p = &ports[defer.dest[d]];
-		for (i = p->defer_first; i != 0;) {
-			for (n = 0; i != 0 && n < DEFER_BURST; n++) {
-				iov[n].iov_base = (void *)defer.e[i - 1].frame;
-				iov[n].iov_len = defer.e[i - 1].len;
-				memset(&mm[n], 0, sizeof(mm[n]));
-				mm[n].msg_hdr.msg_iov = &iov[n];
-				mm[n].msg_hdr.msg_iovlen = 1;
-				i = defer.e[i - 1].next;
-			}
-			send_burst(p, mm, n);
-		}
-		p->defer_first = p->defer_last = 0;
+	while (p->qlen > keep) {
+		f = q->f[(q->head + p->qlen - 1) % PORT_QLEN];
+		p->qlen--;
+		p->qbytes -= f->len;
+		p->st.drops[DROP_STALLED]++;
+		frame_unref(f);
 	}
-	defer.n = defer.ndest = 0;
-}
-
-/*
- * POLLOUT on a stream port: write what it still owes.  Once that is
- * all out it stops waiting for POLLOUT.  Returns -1 if the port is
- * broken and should be closed.
- */
-int
-port_flush(struct port *p, struct pollfd *pfd)
-{
-	struct stream *s = p->stream;
-	ssize_t n;
-
-	if (s == NULL || s->ohead == s->otail) {
-		pfd->events &= ~POLLOUT;
-		return (0);
-	}
-	n = send(p->fd, s->obuf + s->ohead, s->otail - s->ohead,
-	    MSG_DONTWAIT | MSG_NOSIGNAL);
-	if (n == -1)
-		return (peer_full() ? 0 : -1);
-	s->ohead += (size_t)n;
-	if (s->ohead == s->otail) {
-		s->ohead = s->otail = 0;
-		pfd->events &= ~POLLOUT;
-	}
-	return (0);
 }

@@ -8,20 +8,65 @@
  *			QEMU's "-netdev dgram" on an inherited descriptor;
  *	PORT_STREAM	QEMU's "-netdev stream": a byte stream on which
  *			each frame follows its length, 4 bytes big-endian.
+ *
+ * Every port has a bounded output queue of frames from the pool
+ * (pool.h), sent in order whenever the port can take them.
  */
 #ifndef VKNETD_PORT_H
 #define VKNETD_PORT_H
 
-#include <poll.h>
+#include <sys/types.h>
+
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
-#include "ether.h"
-#include "switch.h"
+#include "pool.h"
 
-#define PORT_RXMAX	(FRAME_MAX + 1)	/* a giant shows as this long */
+#define PORT_BATCH	32	/* frames read from one port per turn */
+
+/*
+ * The output queue of a port.  A socket already buffers about 200 KiB
+ * (net.core.wmem_default) before it says "not now"; the queue only has
+ * to carry a receiver over the moment it is busy, and then hold its
+ * senders back.  Past PORT_QHIGH frames or PORT_QHIGH_BYTES bytes the
+ * ports that fill it are no longer read; below PORT_QLOW they are read
+ * again.  Up to PORT_BATCH frames per sender may still arrive after
+ * the mark (they were read already), so PORT_QLEN leaves room for a
+ * dozen senders at once before anything is lost as "queue full".
+ */
+#define PORT_QLEN	512
+#define PORT_QHIGH	128
+#define PORT_QHIGH_BYTES (512 * 1024)
+#define PORT_QLOW	32
+
 #define STREAM_HDR	4
-#define STREAM_OUTBUF	(64 * 1024)	/* what a slow stream may owe */
+
+enum port_kind {
+	PORT_FREE,
+	PORT_TAP,
+	PORT_SEQPACKET,		/* one frame per message */
+	PORT_STREAM		/* length-prefixed frames on a byte stream */
+};
+
+enum drop_reason {
+	DROP_SIZE,		/* runt, giant or empty message */
+	DROP_SOURCE,		/* broadcast or multicast source MAC */
+	DROP_FILTERED,		/* secure mode kept it off the TAP */
+	DROP_STALLED,		/* the peer stopped reading */
+	DROP_QFULL,		/* its queue full of other senders' frames */
+	DROP_ERROR,		/* the write failed otherwise */
+	DROP_NREASONS
+};
+
+struct port_stats {
+	uint64_t	rx_frames;
+	uint64_t	rx_bytes;
+	uint64_t	tx_frames;
+	uint64_t	tx_bytes;
+	uint64_t	drops[DROP_NREASONS];
+	uint64_t	stalls;		/* times declared stalled */
+};
 
 enum stream_status {
 	STREAM_FRAME,		/* a whole frame is there */
@@ -29,8 +74,41 @@ enum stream_status {
 	STREAM_BAD		/* a length of 0 or over FRAME_MAX */
 };
 
-/* Called for each frame a port brings in; the frame is the port's. */
-typedef void	port_rx_fn(void *arg, const uint8_t *frame, size_t len);
+enum port_status {
+	PORT_OK,		/* read all it should for now */
+	PORT_STARVED,		/* stopped: the pool is empty */
+	PORT_CLOSED		/* the peer has gone or broke the framing */
+};
+
+struct txq;			/* a port's output queue (port.c) */
+struct stream;			/* a stream port's reassembly (port.c) */
+
+struct port {
+	enum port_kind	 kind;
+	int		 fd;
+	pid_t		 pid;		/* of the peer, from SO_PEERCRED */
+	uid_t		 uid;
+	time_t		 since;
+	int		 slot;		/* index in vswitch.active */
+	struct txq	*txq;
+	struct stream	*stream;	/* PORT_STREAM only */
+	uint32_t	 qlen;		/* frames in txq */
+	size_t		 qbytes;	/* and their bytes */
+	/* Kept by the switch (switch.c): */
+	long long	 progress_ms;	/* last sent anything, or queued */
+	int		 stalled;	/* declared so: frames for it dropped */
+	int		 dirty;		/* has frames to send this turn */
+	int		 waiting;	/* held back by a full queue or pool */
+	int		 next_waiter;	/* id + 1 of the next one held */
+	int		 waiters;	/* id + 1 of the first it holds */
+	struct port_stats st;
+};
+
+/*
+ * Called for each frame a port brings in, holding its own reference;
+ * returns non-zero when the port should stop reading for now.
+ */
+typedef int	port_rx_fn(void *arg, struct frame *);
 
 enum stream_status stream_parse(const uint8_t *buf, size_t avail,
 	    size_t *len);
@@ -38,12 +116,11 @@ void	stream_header(uint8_t hdr[STREAM_HDR], size_t len);
 
 int	port_open(struct port *, enum port_kind);
 void	port_close(struct port *);
-int	port_recv(struct port *, port_rx_fn *, void *arg);
-int	port_send(struct port *, struct pollfd *, const uint8_t *frame,
-	    size_t len, enum drop_reason *why);
-int	port_flush(struct port *, struct pollfd *);
-int	port_defer(struct port *, int id, const uint8_t *frame, size_t len);
-void	port_send_deferred(struct port *ports);
+enum port_status port_recv(struct port *, port_rx_fn *, void *arg);
+int	port_pending(const struct port *);
+int	port_enqueue(struct port *, struct frame *);
+int	port_flush(struct port *);
+void	port_discard(struct port *);
 const char *port_kind_name(enum port_kind);
 
 #endif

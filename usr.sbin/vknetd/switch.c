@@ -8,14 +8,34 @@
  *
  * How frames are read from and written to a port depends on its kind
  * (a TAP, a SOCK_SEQPACKET client, a QEMU stream) and is port.c's
- * business: the switch is handed whole frames, a bounded number per
- * turn, and sends each on to its output ports with non-blocking
- * writes.  Nothing is allocated per frame: a port that cannot take a
- * frame now loses it, and the loss is counted against that port.
+ * business: the switch is handed whole frames in pool buffers, a
+ * bounded number per turn, and puts each in the output queue of every
+ * port it is for.  After each batch, the ports that got frames send
+ * what they can; the rest waits for POLLOUT.  Nothing is allocated per
+ * frame.
+ *
+ * A busy port is not a stalled one, and only a stalled one loses
+ * frames:
+ *
+ *  - Backpressure.  A port whose queue passes PORT_QHIGH holds back
+ *    the ports that fill it: they are not read (POLLIN off) until it
+ *    is down to PORT_QLOW, so their senders wait in their own socket
+ *    buffers, or, for the TAP, in the kernel's queue behind it.  A port
+ *    held back is on its holder's list of waiters (`waiters',
+ *    `next_waiter'), or on the pool's when buffers ran short.
+ *
+ *  - Stalls.  A port that has had frames queued and taken none of them
+ *    for stall_ms (-W) is declared stalled: its queue is dropped and
+ *    counted, it lets go of everyone it held back, and frames for it
+ *    are dropped, counted, until its socket has room again (POLLOUT),
+ *    which means it has read.  So no port waits on another for longer
+ *    than stall_ms.
  *
  * On its way a frame's fate (egress port or flood, drops and their
  * reasons) is noted in a struct fate; once it is settled, receive()
- * shows it to the monitors, if any are attached (monitor.c).
+ * shows it to the monitors, if any are attached (monitor.c).  Queued
+ * counts as taken: a frame queued and then lost to a stall is counted
+ * on the stalled port, not in the fate.
  */
 #include <sys/socket.h>
 
@@ -29,10 +49,13 @@
 #include "machash.h"
 #include "monitor.h"
 #include "pollset.h"
+#include "pool.h"
 #include "port.h"
 #include "switch.h"
 
 #define MACHASH_SIZE	16384
+#define POOL_FRAMES	8192	/* 68 MiB of address space, used as needed */
+#define POOL_WAIT	(-1)	/* port.waiting: for buffers, not a port */
 
 /* Where port_recv() is to deliver a port's frames. */
 struct ingress {
@@ -45,6 +68,7 @@ static const char *drop_names[DROP_NREASONS] = {
 	[DROP_SOURCE] = "group source",
 	[DROP_FILTERED] = "filtered",
 	[DROP_STALLED] = "stalled peer",
+	[DROP_QFULL] = "queue full",
 	[DROP_ERROR] = "write error",
 };
 
@@ -65,20 +89,88 @@ port_stats_add(struct port_stats *sum, const struct port_stats *st)
 	sum->tx_bytes += st->tx_bytes;
 	for (r = 0; r < DROP_NREASONS; r++)
 		sum->drops[r] += st->drops[r];
+	sum->stalls += st->stalls;
+}
+
+/* Stop reading port id until `*list' lets it go. */
+static void
+hold(struct vswitch *sw, int id, int *list, int holder)
+{
+	struct port *p = &sw->ports[id];
+
+	p->waiting = holder;
+	p->next_waiter = *list;
+	*list = id + 1;
+	sw->pfd[id].events &= ~POLLIN;
+}
+
+/* Read again every port on the list; streams with frames buffered now. */
+static void
+let_go(struct vswitch *sw, int *list)
+{
+	struct port *p;
+	int id;
+
+	while (*list != 0) {
+		id = *list - 1;
+		p = &sw->ports[id];
+		*list = p->next_waiter;
+		p->next_waiter = 0;
+		p->waiting = 0;
+		sw->pfd[id].events |= POLLIN;
+		if (port_pending(p) && sw->nkick < sw->maxports)
+			sw->kick[sw->nkick++] = id;
+	}
+}
+
+/* Take a port that is going away off the list it waits on. */
+static void
+unhold(struct vswitch *sw, int id)
+{
+	struct port *p = &sw->ports[id];
+	int *link;
+
+	link = p->waiting == POOL_WAIT ? &sw->pool_waiters :
+	    &sw->ports[p->waiting - 1].waiters;
+	while (*link != id + 1)
+		link = &sw->ports[*link - 1].next_waiter;
+	*link = p->next_waiter;
+	p->next_waiter = 0;
+	p->waiting = 0;
+}
+
+/* Wait for room on port id, or stop waiting; counted as a backlog. */
+static void
+want_out(struct vswitch *sw, int id, int on)
+{
+	struct pollfd *pfd = &sw->pfd[id];
+
+	if (on && !(pfd->events & POLLOUT)) {
+		pfd->events |= POLLOUT;
+		sw->nbacklog++;
+	} else if (!on && pfd->events & POLLOUT) {
+		pfd->events &= ~POLLOUT;
+		sw->nbacklog--;
+	}
 }
 
 int
 switch_init(struct vswitch *sw, struct pollfd *pfd, int maxports,
-    time_t max_age, const struct cidr *secure)
+    time_t max_age, int stall_ms, const struct cidr *secure)
 {
 	memset(sw, 0, sizeof(*sw));
 	sw->pfd = pfd;
 	sw->maxports = maxports;
+	sw->stall_ms = stall_ms;
 	sw->secure = secure;
 	sw->ports = calloc((size_t)maxports, sizeof(*sw->ports));
 	sw->active = calloc((size_t)maxports, sizeof(*sw->active));
+	sw->dirty = calloc((size_t)maxports, sizeof(*sw->dirty));
+	sw->kick = calloc((size_t)maxports, sizeof(*sw->kick));
 	sw->mac = machash_new(MACHASH_SIZE, max_age);
-	if (sw->ports == NULL || sw->active == NULL || sw->mac == NULL) {
+	if (sw->ports == NULL || sw->active == NULL || sw->dirty == NULL ||
+	    sw->kick == NULL || sw->mac == NULL ||
+	    pool_init(POOL_FRAMES) == -1) {
 		switch_free(sw);
 		return (-1);
 	}
@@ -100,10 +192,14 @@ switch_free(struct vswitch *sw)
 		if (sw->ports[id].kind != PORT_FREE)
 			switch_close_port(sw, id);
 	machash_free(sw->mac);
+	pool_free();
 	free(sw->ports);
 	free(sw->active);
+	free(sw->dirty);
+	free(sw->kick);
 	sw->ports = NULL;
 	sw->active = NULL;
+	sw->dirty = sw->kick = NULL;
 	sw->mac = NULL;
 }
 
@@ -151,6 +247,11 @@ switch_close_port(struct vswitch *sw, int id)
 	struct port *p = &sw->ports[id];
 	int last;
 
+	if (p->waiting != 0)
+		unhold(sw, id);
+	let_go(sw, &p->waiters);
+	if (sw->pfd[id].events & POLLOUT)
+		sw->nbacklog--;
 	machash_forget_port(sw->mac, id);
 	port_stats_add(&sw->closed, &p->st);
 	pollset_forget(&sw->pfd[id]);
@@ -175,48 +276,93 @@ drop(struct port *p, struct fate *f, enum drop_reason why)
 }
 
 /*
- * Send one frame out of port `out'.  Secure mode is applied here, on
+ * Send what port id can take of its queue now, and account for it: a
+ * port with frames left waits for POLLOUT, and lets its waiters go
+ * once its queue is low.  Returns -1 if the port is broken.
+ */
+static int
+flush(struct vswitch *sw, int id)
+{
+	struct port *p = &sw->ports[id];
+	uint32_t had = p->qlen;
+
+	if (port_flush(p) == -1)
+		return (-1);
+	if (p->qlen < had || !(sw->pfd[id].events & POLLOUT))
+		p->progress_ms = sw->now_ms;
+	want_out(sw, id, p->qlen > 0 || p->stalled);
+	if (p->qlen <= PORT_QLOW)
+		let_go(sw, &p->waiters);
+	if (sw->pool_waiters != 0 && pool_avail() >= pool_size() / 4)
+		let_go(sw, &sw->pool_waiters);
+	return (0);
+}
+
+/* Every port that got frames in this batch sends what it can. */
+static void
+flush_dirty(struct vswitch *sw)
+{
+	int i, id;
+
+	for (i = 0; i < sw->ndirty; i++) {
+		id = sw->dirty[i];
+		if (sw->ports[id].kind == PORT_FREE)
+			continue;
+		sw->ports[id].dirty = 0;
+		if (flush(sw, id) == -1)
+			switch_close_port(sw, id);
+	}
+	sw->ndirty = 0;
+}
+
+/*
+ * Queue one frame for port `out'.  Secure mode is applied here, on
  * the way to the host, and only there: clients see each other's
  * frames unfiltered.  A filtered frame is counted against the port it
- * came in on, a stalled write against the port that stopped reading.
+ * came in on, a lost one against the port it was for.  A queue past
+ * its high-water mark holds back the port the frame came from.
  */
 static void
-output(struct vswitch *sw, struct fate *f, int out, const uint8_t *frame)
+output(struct vswitch *sw, struct fate *f, int out, struct frame *fr)
 {
-	struct port *op = &sw->ports[out];
-	size_t len = f->len;
-	enum drop_reason why;
+	struct port *op = &sw->ports[out], *ip = &sw->ports[f->in];
 
 	if (op->kind == PORT_TAP && sw->secure != NULL &&
-	    (f->verdict = filter_check(sw->secure, frame, len)) !=
+	    (f->verdict = filter_check(sw->secure, fr->data, fr->len)) !=
 	    FILTER_PASS) {
 		f->ndrop++;
-		drop(&sw->ports[f->in], f, DROP_FILTERED);
+		drop(ip, f, DROP_FILTERED);
 		return;
 	}
-	if (sw->deferring && op->kind == PORT_SEQPACKET) {
-		/* Full: send what is held first, so nothing overtakes. */
-		if (port_defer(op, out, frame, len) == -1) {
-			port_send_deferred(sw->ports);
-			(void)port_defer(op, out, frame, len);
-		}
+	if (op->stalled) {
+		f->ndrop++;
+		drop(op, f, DROP_STALLED);
 		return;
 	}
-	if (port_send(op, &sw->pfd[out], frame, len, &why) == 0) {
-		op->st.tx_frames++;
-		op->st.tx_bytes += len;
-		f->nout++;
+	/* Full with what others sent: try to make room before losing it. */
+	if (op->qlen == PORT_QLEN)
+		(void)flush(sw, out);
+	if (port_enqueue(op, fr) == -1) {
+		f->ndrop++;
+		drop(op, f, DROP_QFULL);
 		return;
 	}
-	f->ndrop++;
-	drop(op, f, why);
+	f->nout++;
+	if (!op->dirty) {
+		op->dirty = 1;
+		sw->dirty[sw->ndirty++] = out;
+	}
+	if ((op->qlen >= PORT_QHIGH || op->qbytes >= PORT_QHIGH_BYTES) &&
+	    ip->waiting == 0)
+		hold(sw, f->in, &op->waiters, out + 1);
 }
 
 /* The life of a frame, from the port it came in on to its way out. */
 static void
-forward(struct vswitch *sw, struct fate *f, const uint8_t *frame)
+forward(struct vswitch *sw, struct fate *f, struct frame *fr)
 {
 	struct port *ip = &sw->ports[f->in];
+	const uint8_t *frame = fr->data;
 	int i;
 
 	ip->st.rx_frames++;
@@ -235,53 +381,72 @@ forward(struct vswitch *sw, struct fate *f, const uint8_t *frame)
 	    MACHASH_NONE) {
 		/* A destination behind the ingress port needs no copy. */
 		if (f->out != f->in)
-			output(sw, f, f->out, frame);
+			output(sw, f, f->out, fr);
 		return;
 	}
 	f->out = FATE_ALL;
 	for (i = 0; i < sw->nactive; i++)
 		if (sw->active[i] != f->in)
-			output(sw, f, sw->active[i], frame);
+			output(sw, f, sw->active[i], fr);
 }
 
 /*
  * Every frame passes here once, handed over by port_recv().  Without a
  * monitor attached, showing it costs one branch; a giant is shown cut
- * to the receive buffer.
+ * to the receive buffer.  A port held back stops reading.
  */
-static void
-receive(void *arg, const uint8_t *frame, size_t len)
+static int
+receive(void *arg, struct frame *fr)
 {
 	struct ingress *ig = arg;
 	struct vswitch *sw = ig->sw;
-	struct fate f = { .in = ig->id, .out = FATE_NONE, .len = len };
+	struct fate f = { .in = ig->id, .out = FATE_NONE, .len = fr->len };
 
-	forward(sw, &f, frame);
+	forward(sw, &f, fr);
 	if (sw->watchers != 0)
-		monitor_frame(sw->mon, &f, frame, len < PORT_RXMAX ? len :
-		    PORT_RXMAX);
+		monitor_frame(sw->mon, &f, fr->data, fr->len < FRAME_RXMAX ?
+		    fr->len : FRAME_RXMAX);
+	return (sw->ports[ig->id].waiting != 0);
+}
+
+/* Read a batch from port id and forward it; -1 if the port is done. */
+static int
+read_port(struct vswitch *sw, int id)
+{
+	struct ingress ig = { sw, id };
+	enum port_status st;
+
+	if (sw->ports[id].kind != PORT_STREAM && pool_avail() < PORT_BATCH)
+		st = PORT_STARVED;
+	else
+		st = port_recv(&sw->ports[id], receive, &ig);
+	if (st == PORT_STARVED && sw->ports[id].waiting == 0)
+		hold(sw, id, &sw->pool_waiters, POOL_WAIT);
+	flush_dirty(sw);
+	return (st == PORT_CLOSED ? -1 : 0);
 }
 
 void
 switch_ready(struct vswitch *sw, int id, short revents)
 {
 	struct port *p = &sw->ports[id];
-	struct ingress ig = { sw, id };
 	int gone = 0;
 
-	if (revents & POLLOUT)
-		gone = port_flush(p, &sw->pfd[id]) == -1;
-	if (!gone && revents & POLLIN) {
-		/*
-		 * Sends to clients wait for the end of the batch (port.c),
-		 * unless a monitor must see each frame's fate as it goes or
-		 * the frames sit in a stream's buffer, which moves.
-		 */
-		sw->deferring = sw->watchers == 0 && p->kind != PORT_STREAM;
-		gone = port_recv(p, receive, &ig) == -1;
-		port_send_deferred(sw->ports);
-		sw->deferring = 0;
-	} else if (!gone && revents & (POLLHUP | POLLERR | POLLNVAL)) {
+	if (revents & POLLOUT) {
+		/* Its socket has room again: it has read. */
+		p->stalled = 0;
+		gone = flush(sw, id) == -1;
+	}
+	/*
+	 * A port held back is not read, even if this wait said POLLIN;
+	 * nor closed on a hang-up, for its last frames are still queued
+	 * in its socket: it will find the end once it is let go.
+	 */
+	if (gone || p->waiting != 0)
+		;
+	else if (revents & POLLIN)
+		gone = read_port(sw, id) == -1;
+	else if (revents & (POLLHUP | POLLERR | POLLNVAL)) {
 		if (p->kind == PORT_TAP)
 			log_warnx("TAP failed; switching between clients only");
 		gone = 1;
@@ -290,10 +455,63 @@ switch_ready(struct vswitch *sw, int id, short revents)
 		switch_close_port(sw, id);
 }
 
+/* Streams let go while frames were still in their buffers read them. */
 void
-switch_tick(struct vswitch *sw, time_t now)
+switch_run_kicks(struct vswitch *sw)
 {
+	int i, id;
+
+	for (i = 0; i < sw->nkick; i++) {
+		id = sw->kick[i];
+		if (sw->ports[id].kind == PORT_STREAM &&
+		    sw->ports[id].waiting == 0 && read_port(sw, id) == -1)
+			switch_close_port(sw, id);
+	}
+	sw->nkick = 0;
+}
+
+/* Declare stalled every port that has taken nothing for stall_ms. */
+static void
+find_stalls(struct vswitch *sw)
+{
+	struct port *p;
+	int i, id;
+
+	for (i = 0; i < sw->nactive; i++) {
+		id = sw->active[i];
+		p = &sw->ports[id];
+		if (p->qlen == 0 || p->stalled ||
+		    sw->now_ms - p->progress_ms < sw->stall_ms)
+			continue;
+		log_warnx("port %d (%s, pid %d) took nothing for %d ms: "
+		    "stalled, dropping frames for it until it reads", id,
+		    port_kind_name(p->kind), (int)p->pid, sw->stall_ms);
+		port_discard(p);
+		p->stalled = 1;
+		p->st.stalls++;
+		let_go(sw, &p->waiters);
+	}
+}
+
+void
+switch_tick(struct vswitch *sw, long long now_ms)
+{
+	time_t now = (time_t)(now_ms / 1000);
+
 	if (now != sw->now)
 		(void)machash_expire(sw->mac, now);
 	sw->now = now;
+	sw->now_ms = now_ms;
+	if (sw->nbacklog > 0 &&
+	    now_ms - sw->stall_check_ms >= sw->stall_ms / 4) {
+		sw->stall_check_ms = now_ms;
+		find_stalls(sw);
+	}
+}
+
+/* How long the loop may wait: short while queues are being watched. */
+int
+switch_timeout(const struct vswitch *sw)
+{
+	return (sw->nbacklog > 0 ? sw->stall_ms / 4 + 1 : 1000);
 }

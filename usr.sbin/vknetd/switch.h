@@ -12,17 +12,9 @@
 #include <time.h>
 
 #include "filter.h"
+#include "port.h"
 
 struct monitor;
-
-enum drop_reason {
-	DROP_SIZE,		/* runt, giant or empty message */
-	DROP_SOURCE,		/* broadcast or multicast source MAC */
-	DROP_FILTERED,		/* secure mode kept it off the TAP */
-	DROP_STALLED,		/* peer not reading: its queue is full */
-	DROP_ERROR,		/* the write failed otherwise */
-	DROP_NREASONS
-};
 
 /*
  * What became of one frame, as forward() found out: told to monitors
@@ -42,36 +34,6 @@ struct fate {
 	int		ndrop;		/* egress ports that lost it */
 };
 
-struct port_stats {
-	uint64_t	rx_frames;
-	uint64_t	rx_bytes;
-	uint64_t	tx_frames;
-	uint64_t	tx_bytes;
-	uint64_t	drops[DROP_NREASONS];
-};
-
-enum port_kind {
-	PORT_FREE,
-	PORT_TAP,
-	PORT_SEQPACKET,		/* one frame per message */
-	PORT_STREAM		/* length-prefixed frames on a byte stream */
-};
-
-struct stream;			/* a stream port's buffers (port.c) */
-
-struct port {
-	enum port_kind	 kind;
-	int		 fd;
-	pid_t		 pid;		/* of the peer, from SO_PEERCRED */
-	uid_t		 uid;
-	time_t		 since;
-	int		 slot;		/* index in vswitch.active */
-	struct stream	*stream;	/* PORT_STREAM only */
-	int		 defer_first;	/* frames held for it (port.c) */
-	int		 defer_last;
-	struct port_stats st;
-};
-
 struct vswitch {
 	struct port	*ports;
 	struct pollfd	*pfd;		/* pfd[i] watches ports[i] */
@@ -84,19 +46,29 @@ struct vswitch {
 	time_t		 now;		/* monotonic seconds, per loop turn */
 	time_t		 started;	/* monotonic, for the uptime */
 	struct monitor	*mon;		/* control sessions (monitor.c) */
-	int		 deferring;	/* client frames go out per batch */
+	int		 stall_ms;	/* -W: a port taking nothing is stalled */
+	long long	 now_ms;	/* monotonic, per loop turn */
+	long long	 stall_check_ms; /* when queues were last looked at */
+	int		*dirty;		/* ports with frames to send now */
+	int		 ndirty;
+	int		*kick;		/* streams let go with frames buffered */
+	int		 nkick;
+	int		 pool_waiters;	/* id + 1: held back for want of buffers */
+	int		 nbacklog;	/* ports with frames still queued */
 	int		 watchers;	/* monitors attached: publish frames */
 	uint64_t	 refused;	/* clients turned away: table full */
 	struct port_stats closed;	/* of the ports that have gone */
 };
 
 int	switch_init(struct vswitch *, struct pollfd *, int maxports,
-	    time_t max_age, const struct cidr *secure);
+	    time_t max_age, int stall_ms, const struct cidr *secure);
 void	switch_free(struct vswitch *);
 int	switch_add_port(struct vswitch *, enum port_kind, int fd);
 void	switch_close_port(struct vswitch *, int id);
 void	switch_ready(struct vswitch *, int id, short revents);
-void	switch_tick(struct vswitch *, time_t now);
+void	switch_tick(struct vswitch *, long long now_ms);
+void	switch_run_kicks(struct vswitch *);
+int	switch_timeout(const struct vswitch *);
 const char *drop_reason_name(enum drop_reason);
 void	port_stats_add(struct port_stats *, const struct port_stats *);
 

@@ -54,6 +54,8 @@
 #define DEFAULT_PIDFILE	"/var/run/vknetd.pid"
 #define DEFAULT_AGE	300
 #define MAX_AGE		(24 * 3600)
+#define DEFAULT_STALL	100	/* ms; see "QUEUES" in vknetd.8 */
+#define MAX_STALL	60000
 #define MAX_PORTS	4096
 #define FD_RESERVE	32	/* listeners, sessions, syslog, stdio */
 
@@ -75,6 +77,7 @@ struct config {
 	const char	*address;
 	struct cidr	 cidr;
 	time_t		 max_age;
+	int		 stall_ms;	/* -W */
 	int		 debug;
 	int		 secure;
 	int		 client;	/* 'c' or 's': talk to a daemon */
@@ -108,7 +111,8 @@ usage(void)
 {
 	fprintf(stderr, "usage: vknetd [-dU] [-A seconds] [-b bridge] "
 	    "[-i pidfile] [-p socket_path]\n"
-	    "              [-q stream_path] [-t tap] [address/cidrbits]\n"
+	    "              [-q stream_path] [-t tap] [-W ms] "
+	    "[address/cidrbits]\n"
 	    "       vknetd -c [-x] [-w file] [-p socket_path]\n"
 	    "       vknetd -s [-p socket_path]\n");
 	exit(EX_USAGE);
@@ -184,9 +188,10 @@ parse_args(int argc, char *argv[], struct config *cf)
 	cf->sockpath = DEFAULT_SOCKET;
 	cf->pidpath = DEFAULT_PIDFILE;
 	cf->max_age = DEFAULT_AGE;
+	cf->stall_ms = DEFAULT_STALL;
 	cf->secure = 1;
-	while ((ch = getopt(argc, argv, "A:b:cdi:p:q:st:Uw:x")) != -1) {
-		daemon_only |= strchr("AbdiqtU", ch) != NULL;
+	while ((ch = getopt(argc, argv, "A:b:cdi:p:q:st:UW:w:x")) != -1) {
+		daemon_only |= strchr("AbdiqtUW", ch) != NULL;
 		switch (ch) {
 		case 'A':
 			cf->max_age = (time_t)strtonum(optarg, 1, MAX_AGE,
@@ -225,6 +230,15 @@ parse_args(int argc, char *argv[], struct config *cf)
 			break;
 		case 'U':
 			cf->secure = 0;
+			break;
+		case 'W':
+			cf->stall_ms = (int)strtonum(optarg, 10, MAX_STALL,
+			    &errstr);
+			if (errstr != NULL) {
+				log_warnx("-W %s: stall time is %s "
+				    "(10..%d ms)", optarg, errstr, MAX_STALL);
+				usage();
+			}
 			break;
 		case 'w':
 			cf->wfile = optarg;
@@ -398,18 +412,19 @@ run(struct vswitch *sw, struct pollfd *pfd, const sigset_t *waitmask)
 			stats_wanted = 0;
 			stats_log(sw);
 		}
-		if (pollset_wait(PFD_PORTS + sw->high, 1000, waitmask) ==
-		    -1) {
+		if (pollset_wait(PFD_PORTS + sw->high, switch_timeout(sw),
+		    waitmask) == -1) {
 			if (errno != EINTR)
 				fatal("poll");
 			continue;
 		}
-		switch_tick(sw, (time_t)(clock_ms() / 1000));
+		switch_tick(sw, clock_ms());
 		monitor_tick(sw->mon);
 		high = sw->high;
 		for (id = 0; id < high; id++)
 			if (sw->pfd[id].revents != 0)
 				switch_ready(sw, id, sw->pfd[id].revents);
+		switch_run_kicks(sw);
 		for (i = 0; i < MONITOR_MAX; i++)
 			if (pfd[PFD_MONITOR + i].revents != 0)
 				monitor_ready(sw->mon, i,
@@ -481,7 +496,7 @@ main(int argc, char *argv[])
 
 	if ((pfd = calloc((size_t)(PFD_PORTS + maxports), sizeof(*pfd))) ==
 	    NULL || switch_init(&sw, pfd + PFD_PORTS, maxports, cf.max_age,
-	    cf.secure ? &cf.cidr : NULL) == -1 ||
+	    cf.stall_ms, cf.secure ? &cf.cidr : NULL) == -1 ||
 	    monitor_new(&sw, pfd + PFD_MONITOR) == NULL)
 		startup_failed("out of memory");
 	if (pollset_init(pfd, PFD_PORTS + maxports) == -1)
@@ -492,7 +507,8 @@ main(int argc, char *argv[])
 	pfd[PFD_STREAM].events = POLLIN;
 	pfd[PFD_CONTROL].fd = st.ctl_fd;
 	pfd[PFD_CONTROL].events = POLLIN;
-	sw.started = sw.now = (time_t)(clock_ms() / 1000);
+	switch_tick(&sw, clock_ms());
+	sw.started = sw.now;
 	if (switch_add_port(&sw, PORT_TAP, st.tap.fd) == -1)
 		startup_failed("no port for the TAP");
 	log_info("switching on %s, socket %s%s%s, %s mode", st.tap.name,

@@ -1,0 +1,40 @@
+/*
+ * The frame pool: every frame the switch holds lives in one of a fixed
+ * number of buffers, allocated once at start-up.  A frame is received
+ * straight into a buffer and sits there, referenced, in the output
+ * queue of every port it is bound for; the last port to send it (or
+ * drop it) gives the buffer back.  So a flood to N ports is one buffer
+ * with N references, and nothing is allocated per frame.
+ */
+#ifndef VKNETD_POOL_H
+#define VKNETD_POOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ether.h"
+
+#define FRAME_RXMAX	(FRAME_MAX + 1)	/* a giant shows as this long */
+
+struct frame {
+	uint32_t	refs;
+	uint32_t	len;
+	uint8_t		data[FRAME_RXMAX];
+};
+
+int		 pool_init(uint32_t nframes);
+void		 pool_free(void);
+struct frame	*pool_get(void);
+uint32_t	 pool_avail(void);
+uint32_t	 pool_size(void);
+
+static inline struct frame *
+frame_ref(struct frame *f)
+{
+	f->refs++;
+	return (f);
+}
+
+void		 frame_unref(struct frame *);
+
+#endif
