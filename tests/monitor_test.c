@@ -687,7 +687,7 @@ check_stats(const char *text, pid_t daemon)
 	    num(t[3]) == sum[2] && num(t[4]) == sum[3],
 	    "totals are not the sum:\n%s", text);
 
-	/* Drops: bad size, group source, filtered, stalled, write error. */
+	/* Drops: a column per reason, bad size first. */
 	n = stats_row(text, 1, "PORT", t);
 	ATF_CHECK_MSG(n == 7 && strcmp(t[1], "BAD-SIZE") == 0 &&
 	    strcmp(t[2], "GROUP-SOURCE") == 0 &&
