@@ -905,6 +905,49 @@ VKT_TC(bad_sizes_dropped_port_kept,
 }
 
 /*
+ * Issue 13: 32 or more empty messages queued ahead of a frame were
+ * taken for end of file once the peer had closed, and the frame lost;
+ * and a peer that closed with frames unread lost what it had sent
+ * (the first read says ECONNRESET).  In every other round A leaves a
+ * frame unread.
+ */
+VKT_TC(empty_messages_before_close_are_not_eof,
+    "40 empty messages, a frame, then close: the frame is forwarded")
+{
+	struct pollfd pfd = { .events = POLLIN };
+	uint8_t f[64];
+	int c[2], i, round;
+	size_t n;
+	pid_t pid;
+
+	vkt_setup();
+	pid = vkt_daemon("-U", NULL);
+	clients(c, 2);
+	for (round = 0; round < 6; round++) {
+		vkt_send_tagged(c[1], fr_bcast, B, (uint32_t)round, f, &n);
+		if (round % 2 == 0)
+			vkt_expect(c[0], "A, B's broadcast", f, n);
+		else {
+			pfd.fd = c[0];
+			ATF_REQUIRE(poll(&pfd, 1, VKT_WAIT_MS) == 1);
+		}
+		/* All of it queued before the daemon reads any of it. */
+		ATF_REQUIRE_EQ(kill(pid, SIGSTOP), 0);
+		vkt_nap(20);
+		for (i = 0; i < 40; i++)
+			ATF_REQUIRE(send(c[0], f, 0, 0) == 0);
+		vkt_send_tagged(c[0], fr_bcast, A, (uint32_t)round, f, &n);
+		close(c[0]);
+		ATF_REQUIRE_EQ(kill(pid, SIGCONT), 0);
+		vkt_expect(c[1], "B, the frame A sent before it closed",
+		    f, n);
+		vkt_close(-1);	/* closed already: wait for vknetd to see it */
+		c[0] = vkt_client();
+	}
+	ATF_REQUIRE_EQ(vkt_stop(pid), 0);
+}
+
+/*
  * Life cycle.
  */
 static void
@@ -1327,6 +1370,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, stalled_client_does_not_block);
 	ATF_TP_ADD_TC(tp, thousand_clients);
 	ATF_TP_ADD_TC(tp, bad_sizes_dropped_port_kept);
+	ATF_TP_ADD_TC(tp, empty_messages_before_close_are_not_eof);
 	ATF_TP_ADD_TC(tp, second_instance_refused_same_socket);
 	ATF_TP_ADD_TC(tp, second_instance_refused_same_pidfile);
 	ATF_TP_ADD_TC(tp, stale_socket_replaced);

@@ -30,9 +30,10 @@
  * ever sees whole frames.
  */
 #include <sys/ioctl.h>
-#include <linux/sockios.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+
+#include <linux/sockios.h>
 
 #include <poll.h>
 
@@ -178,7 +179,14 @@ recv_seqpacket(struct port *p, struct frame **fr, int *eof)
 		msg[i].msg_hdr.msg_iov = &iov[i];
 		msg[i].msg_hdr.msg_iovlen = 1;
 	}
+	/*
+	 * A peer that closes with frames unread makes the first read say
+	 * ECONNRESET; what it sent before closing is still queued.
+	 */
 	n = recvmmsg(p->fd, msg, PORT_BATCH, MSG_DONTWAIT | MSG_TRUNC, NULL);
+	if (n == -1 && errno == ECONNRESET)
+		n = recvmmsg(p->fd, msg, PORT_BATCH, MSG_DONTWAIT | MSG_TRUNC,
+		    NULL);
 	if (n == -1) {
 		*eof = !io_again(errno);
 		return (0);
@@ -290,6 +298,17 @@ port_pending(const struct port *p)
 
 	return (s != NULL && stream_parse(s->rbuf + s->roff,
 	    s->rlen - s->roff, &len) == STREAM_FRAME);
+}
+
+/* Has a stream port part of a frame, and no more of it yet? */
+int
+port_partial(const struct port *p)
+{
+	const struct stream *s = p->stream;
+	size_t len;
+
+	return (s != NULL && s->rlen > s->roff && stream_parse(s->rbuf +
+	    s->roff, s->rlen - s->roff, &len) == STREAM_MORE);
 }
 
 /*

@@ -96,6 +96,7 @@ struct port {
 	size_t		 qbytes;	/* and their bytes */
 	/* Kept by the switch (switch.c): */
 	long long	 progress_ms;	/* last sent anything, or queued */
+	long long	 partial_ms;	/* stream: since when a frame is cut */
 	int		 stalled;	/* declared so: frames for it dropped */
 	int		 dirty;		/* has frames to send this turn */
 	int		 waiting;	/* held back by a full queue or pool */
@@ -118,6 +119,7 @@ int	port_open(struct port *, enum port_kind);
 void	port_close(struct port *);
 enum port_status port_recv(struct port *, port_rx_fn *, void *arg);
 int	port_pending(const struct port *);
+int	port_partial(const struct port *);
 int	port_enqueue(struct port *, struct frame *);
 int	port_flush(struct port *);
 void	port_discard(struct port *);

@@ -56,6 +56,12 @@
 #define MACHASH_SIZE	16384
 #define POOL_FRAMES	8192	/* 68 MiB of address space, used as needed */
 #define POOL_WAIT	(-1)	/* port.waiting: for buffers, not a port */
+/*
+ * A peer writes a frame's bytes right behind its length; a stream that
+ * stays cut in the middle of a frame for this long has a peer that
+ * stopped there, and would hold its port forever.
+ */
+#define STREAM_CUT_MS	5000
 
 /* Where port_recv() is to deliver a port's frames. */
 struct ingress {
@@ -117,6 +123,8 @@ let_go(struct vswitch *sw, int *list)
 		*list = p->next_waiter;
 		p->next_waiter = 0;
 		p->waiting = 0;
+		if (p->partial_ms != 0)		/* it was not read meanwhile */
+			p->partial_ms = sw->now_ms;
 		sw->pfd[id].events |= POLLIN;
 		if (port_pending(p) && sw->nkick < sw->maxports)
 			sw->kick[sw->nkick++] = id;
@@ -422,6 +430,10 @@ read_port(struct vswitch *sw, int id)
 		st = port_recv(&sw->ports[id], receive, &ig);
 	if (st == PORT_STARVED && sw->ports[id].waiting == 0)
 		hold(sw, id, &sw->pool_waiters, POOL_WAIT);
+	if (!port_partial(&sw->ports[id]))
+		sw->ports[id].partial_ms = 0;
+	else if (sw->ports[id].partial_ms == 0)
+		sw->ports[id].partial_ms = sw->now_ms;
 	flush_dirty(sw);
 	return (st == PORT_CLOSED ? -1 : 0);
 }
@@ -493,15 +505,37 @@ find_stalls(struct vswitch *sw)
 	}
 }
 
+/* Close the stream ports whose peers stopped in the middle of a frame. */
+static void
+close_cut_streams(struct vswitch *sw)
+{
+	struct port *p;
+	int i, id;
+
+	for (i = 0; i < sw->nactive; i++) {
+		id = sw->active[i];
+		p = &sw->ports[id];
+		if (p->partial_ms == 0 || p->waiting != 0 ||
+		    sw->now_ms - p->partial_ms < STREAM_CUT_MS)
+			continue;
+		log_warnx("stream port of pid %d: a frame stayed incomplete "
+		    "for %d s: closing it", (int)p->pid, STREAM_CUT_MS / 1000);
+		switch_close_port(sw, id);
+		i--;		/* the last active port took its place */
+	}
+}
+
 void
 switch_tick(struct vswitch *sw, long long now_ms)
 {
 	time_t now = (time_t)(now_ms / 1000);
 
-	if (now != sw->now)
-		(void)machash_expire(sw->mac, now);
-	sw->now = now;
 	sw->now_ms = now_ms;
+	if (now != sw->now) {
+		(void)machash_expire(sw->mac, now);
+		close_cut_streams(sw);
+	}
+	sw->now = now;
 	if (sw->nbacklog > 0 &&
 	    now_ms - sw->stall_check_ms >= sw->stall_ms / 4) {
 		sw->stall_check_ms = now_ms;
