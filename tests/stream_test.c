@@ -593,6 +593,50 @@ ATF_TC_BODY(stalled_stream_client, tc)
 	ATF_CHECK_EQ(vkt_stop(pid), 0);
 }
 
+/*
+ * Issue 13: a stream client that sent a length and then nothing held
+ * its port, and its buffers, for ever.
+ */
+ATF_TC(header_then_silence_closes_port);
+ATF_TC_HEAD(header_then_silence_closes_port, tc)
+{
+	integration(tc, "A stream client that stops in the middle of a "
+	    "frame is closed after 5 s, with a log line; a whole frame "
+	    "still passes");
+}
+ATF_TC_BODY(header_then_silence_closes_port, tc)
+{
+	struct pollfd pfd = { .events = POLLIN };
+	uint8_t f[VKT_BUFSZ], hdr[STREAM_HDR], s[MAC_LEN];
+	struct vkt_run r;
+	long long t0;
+	size_t len;
+	pid_t pid;
+	int q, c;
+
+	pid = stream_switch();
+	q = vkt_connect_stream(QSOCK);
+	c = vkt_client();
+	vkt_mac(s, 3);
+	len = vkt_frame(f, fr_bcast, s, 0);
+	stream_send(q, f, len);
+	vkt_expect(c, "the stream's broadcast", f, len);
+	t0 = clock_ms();
+	stream_header(hdr, 60);
+	put(q, hdr, sizeof(hdr));
+	pfd.fd = q;
+	ATF_REQUIRE_MSG(poll(&pfd, 1, 8000) == 1,
+	    "the port is still open after 8 s");
+	ATF_CHECK_MSG(clock_ms() - t0 >= 4000, "closed after %lld ms",
+	    clock_ms() - t0);
+	expect_eof(q, "a cut frame");
+	vkt_close(q);
+	vkt_output(pid, &r);
+	ATF_CHECK_MSG(strstr(r.err, "a frame stayed incomplete") != NULL,
+	    "no log line: %s", vkt_flat(r.err));
+	ATF_CHECK_EQ(vkt_stop(pid), 0);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, parse_vectors);
@@ -602,5 +646,6 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, stream_client_is_a_port);
 	ATF_TP_ADD_TC(tp, bad_length_closes_only_that_port);
 	ATF_TP_ADD_TC(tp, stalled_stream_client);
+	ATF_TP_ADD_TC(tp, header_then_silence_closes_port);
 	return (atf_no_error());
 }
