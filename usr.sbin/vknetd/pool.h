@@ -17,9 +17,9 @@
 #define FRAME_RXMAX	(FRAME_MAX + 1)	/* a giant shows as this long */
 
 struct frame {
-	uint32_t	refs;
-	uint32_t	len;
-	uint8_t		data[FRAME_RXMAX];
+	uint32_t	 refs;
+	uint32_t	 len;
+	uint8_t		*data;		/* FRAME_RXMAX bytes */
 };
 
 int		 pool_init(uint32_t nframes);

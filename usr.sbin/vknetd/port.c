@@ -175,7 +175,7 @@ recv_seqpacket(struct port *p, struct frame **fr, int *eof)
 	memset(msg, 0, sizeof(msg));
 	for (i = 0; i < PORT_BATCH; i++) {
 		iov[i].iov_base = fr[i]->data;
-		iov[i].iov_len = sizeof(fr[i]->data);
+		iov[i].iov_len = FRAME_RXMAX;
 		msg[i].msg_hdr.msg_iov = &iov[i];
 		msg[i].msg_hdr.msg_iovlen = 1;
 	}
@@ -212,7 +212,7 @@ recv_tap(struct port *p, struct frame **fr)
 	int n;
 
 	for (n = 0; n < PORT_BATCH; n++) {
-		len = read(p->fd, fr[n]->data, sizeof(fr[n]->data));
+		len = read(p->fd, fr[n]->data, FRAME_RXMAX);
 		if (len == -1) {
 			if (!io_again(errno))
 				log_warn("TAP read");
