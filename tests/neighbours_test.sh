@@ -20,6 +20,7 @@
 # deletes the namespaces too.
 
 NET=198.51.100
+P=vkn$$-		# the prefix of the namespaces' names
 
 . "$(atf_get_srcdir)/vkt.sh"
 
@@ -38,9 +39,9 @@ need_vde()
 # netns NAME: a namespace of this test, lo up; NAME is a short tag.
 netns()
 {
-	atf_check ip netns add "vkn$$-$1"
-	echo "vkn$$-$1" >>netns
-	atf_check ip netns exec "vkn$$-$1" ip link set lo up
+	atf_check ip netns add "$P$1"
+	echo "$P$1" >>netns
+	atf_check ip netns exec "$P$1" ip link set lo up
 }
 
 # at NAME COMMAND...: run COMMAND in namespace NAME.
@@ -48,7 +49,7 @@ at()
 {
 	ns=$1
 	shift
-	ip netns exec "vkn$$-$ns" "$@"
+	ip netns exec "$P$ns" "$@"
 }
 
 # bg NAME COMMAND...: the same in the background, noted in pids.
@@ -56,7 +57,7 @@ bg()
 {
 	ns=$1
 	shift
-	ip netns exec "vkn$$-$ns" "$@" >>bg.out 2>&1 &
+	ip netns exec "$P$ns" "$@" >>bg.out 2>&1 &
 	echo $! >>pids
 }
 
@@ -65,7 +66,7 @@ switch()
 {
 	ns=$1
 	shift
-	ip netns exec "vkn$$-$ns" "$(top)/usr.sbin/vknetd/vknetd" -d \
+	ip netns exec "$P$ns" "$(top)/usr.sbin/vknetd/vknetd" -d \
 	    -p "$PWD/$ns.sock" -i "$PWD/$ns.pid" "$@" \
 	    >"$ns.tap" 2>"$ns.err" &
 	echo $! >>pids
@@ -101,9 +102,9 @@ guest()
 {
 	await_link "$2" "$3"
 	netns "$1"
-	atf_check ip netns exec "vkn$$-$2" ip link set "$3" netns "vkn$$-$1"
-	atf_check ip netns exec "vkn$$-$1" ip link set "$3" up
-	atf_check ip netns exec "vkn$$-$1" ip addr add "$4/24" dev "$3"
+	atf_check ip netns exec "$P$2" ip link set "$3" netns "$P$1"
+	atf_check ip netns exec "$P$1" ip link set "$3" up
+	atf_check ip netns exec "$P$1" ip addr add "$4/24" dev "$3"
 }
 
 # ping_ok NAME ADDR: namespace NAME pings ADDR (which may need a moment
@@ -111,8 +112,8 @@ guest()
 ping_ok()
 {
 	at "$1" ping -c 1 -W 5 "$2" >/dev/null 2>&1
-	atf_check -o match:' 0% packet loss' ip netns exec "vkn$$-$1" ping -c 3 -i 0.2 \
-	    -W 2 "$2"
+	atf_check -o match:' 0% packet loss' ip netns exec "$P$1" \
+	    ping -c 3 -i 0.2 -W 2 "$2"
 }
 
 # tcp_ok FROM TO ADDR KIB: KIB KiB of random bytes from namespace FROM
@@ -186,7 +187,8 @@ vde_switch_body()
 	need_vde
 	netns h
 	switch h "$NET.1/24"
-	atf_check ip netns exec "vkn$$-h" vde_switch -d -s "$PWD/vde" -p "$PWD/vde.pid"
+	atf_check ip netns exec "${P}h" vde_switch -d -s "$PWD/vde" \
+	    -p "$PWD/vde.pid"
 	cat vde.pid >>pids
 	plug h "vde://$PWD/vde"
 	bg h vde_plug "vde://$PWD/vde" tap://vdetap1
@@ -217,18 +219,20 @@ udp_link_body()
 	need_vde
 	netns a
 	netns b
-	atf_check ip link add vknva netns "vkn$$-a" type veth peer \
-	    name vknvb netns "vkn$$-b"
-	atf_check ip netns exec "vkn$$-a" ip addr add 203.0.113.1/24 dev vknva
-	atf_check ip netns exec "vkn$$-b" ip addr add 203.0.113.2/24 dev vknvb
-	atf_check ip netns exec "vkn$$-a" ip link set vknva up
-	atf_check ip netns exec "vkn$$-b" ip link set vknvb up
+	atf_check ip link add vknva netns "${P}a" type veth peer \
+	    name vknvb netns "${P}b"
+	atf_check ip netns exec "${P}a" ip addr add 203.0.113.1/24 dev vknva
+	atf_check ip netns exec "${P}b" ip addr add 203.0.113.2/24 dev vknvb
+	atf_check ip netns exec "${P}a" ip link set vknva up
+	atf_check ip netns exec "${P}b" ip link set vknvb up
 	for s in a b; do
 		switch $s -U
-		atf_check ip netns exec "vkn$$-$s" ip link set "$(cat $s.tap)" up
+		atf_check ip netns exec "$P$s" ip link set "$(cat $s.tap)" up
 	done
-	atf_check ip netns exec "vkn$$-a" ip addr add "$NET.1/24" dev "$(cat a.tap)"
-	atf_check ip netns exec "vkn$$-b" ip addr add "$NET.2/24" dev "$(cat b.tap)"
+	atf_check ip netns exec "${P}a" ip addr add "$NET.1/24" \
+	    dev "$(cat a.tap)"
+	atf_check ip netns exec "${P}b" ip addr add "$NET.2/24" \
+	    dev "$(cat b.tap)"
 	plug a 'udp://5000->203.0.113.2:5000'
 	plug b 'udp://5000->203.0.113.1:5000'
 	ping_ok a "$NET.2"
@@ -264,7 +268,7 @@ slirp_nat_body()
 	    vde_plug 'seqpacket://{}' "slirp:///addr=$NET.2"
 	plug h tap://vdetap0
 	guest g h vdetap0 "$NET.20"
-	atf_check ip netns exec "vkn$$-g" ip route add default via "$NET.2"
+	atf_check ip netns exec "${P}g" ip route add default via "$NET.2"
 	ping_ok g "$NET.2"
 	# slirp's own address stands for the loopback of its host.
 	tcp_ok g w "$NET.2" 1024
@@ -280,18 +284,21 @@ slirp_nat_cleanup()
 vxlan_hosts()
 {
 	netns wire
-	atf_check ip netns exec "vkn$$-wire" ip link add wire type bridge
-	atf_check ip netns exec "vkn$$-wire" ip link set wire up
+	atf_check ip netns exec "${P}wire" ip link add wire type bridge
+	atf_check ip netns exec "${P}wire" ip link set wire up
 	for i in 1 2 3; do
 		netns h$i
-		atf_check ip link add vknh$i mtu 1550 netns "vkn$$-h$i" \
-		    type veth peer name vknw$i mtu 1550 netns "vkn$$-wire"
-		atf_check ip netns exec "vkn$$-wire" ip link set vknw$i master wire up
-		atf_check ip netns exec "vkn$$-h$i" ip addr add 203.0.113.$i/24 dev vknh$i
-		atf_check ip netns exec "vkn$$-h$i" ip link set vknh$i up
+		atf_check ip link add vknh$i mtu 1550 netns "${P}h$i" \
+		    type veth peer name vknw$i mtu 1550 netns "${P}wire"
+		atf_check ip netns exec "${P}wire" ip link set vknw$i \
+		    master wire up
+		atf_check ip netns exec "${P}h$i" ip addr add \
+		    203.0.113.$i/24 dev vknh$i
+		atf_check ip netns exec "${P}h$i" ip link set vknh$i up
 		switch h$i -U -b br0
-		atf_check ip netns exec "vkn$$-h$i" ip link set br0 up
-		atf_check ip netns exec "vkn$$-h$i" ip link set "$(cat h$i.tap)" up
+		atf_check ip netns exec "${P}h$i" ip link set br0 up
+		atf_check ip netns exec "${P}h$i" ip link set \
+		    "$(cat h$i.tap)" up
 	done
 }
 
@@ -328,19 +335,62 @@ vxlan_three_hosts_body()
 	need_vde
 	vxlan_hosts
 	for i in 1 2 3; do
-		atf_check ip netns exec "vkn$$-h$i" ip link add vx0 type vxlan id 42 \
-		    local 203.0.113.$i dstport 4789
+		atf_check ip netns exec "${P}h$i" ip link add vx0 \
+		    type vxlan id 42 local 203.0.113.$i dstport 4789
 		for j in 1 2 3; do
 			[ $i = $j ] && continue
 			# All-zero MAC: flood (BUM traffic) to each peer.
-			atf_check ip netns exec "vkn$$-h$i" bridge fdb append 00:00:00:00:00:00 \
-			    dev vx0 dst 203.0.113.$j
+			atf_check ip netns exec "${P}h$i" bridge fdb \
+			    append 00:00:00:00:00:00 dev vx0 dst 203.0.113.$j
 		done
-		atf_check ip netns exec "vkn$$-h$i" ip link set vx0 master br0 up
+		atf_check ip netns exec "${P}h$i" ip link set vx0 master br0 up
 	done
 	vxlan_check
 }
 vxlan_three_hosts_cleanup()
+{
+	cleanup
+}
+
+atf_test_case vxlan_vdeplug cleanup
+vxlan_vdeplug_head()
+{
+	atf_set descr "vdeplug4's vxlan:// plugin on one host meets kernel" \
+	    "vxlan devices on two others (IPv6 link-local multicast): guests" \
+	    "on all three ping each other and move 4 MiB of TCP intact." \
+	    "Expected to fail with vdeplug 4.0.1, see the body"
+	atf_set require.user root
+	atf_set require.progs ip ps bridge
+	atf_set timeout 120
+}
+vxlan_vdeplug_body()
+{
+	need_vde
+	vxlan_hosts
+	for i in 1 2 3; do
+		atf_check ip netns exec "${P}h$i" ip addr add \
+		    2001:db8::$i/64 dev vknh$i nodad
+	done
+	for i in 1 2; do
+		atf_check ip netns exec "${P}h$i" ip link add vx0 \
+		    type vxlan id 42 group ff02::4:2 dev vknh$i dstport 4789 \
+		    srcport 4789 4790	# the source port vde_plug uses
+		atf_check ip netns exec "${P}h$i" ip link set vx0 \
+		    master br0 up
+	done
+	# Host 3 has no vxlan device: vde_plug is its VXLAN endpoint.
+	plug h3 "vxlan://ff02::4:2/v6/vni=42/if=vknh3"
+	# The wire format agrees: vde_plug takes the kernel's multicast
+	# frames apart and hands them to the switch.  But its unicast
+	# answers to the VTEP it learned go out with no address: sendmsg
+	# with msg_namelen 0, EDESTADDRREQ (strace), so nothing comes back.
+	# Only multicast groups of the documentation ranges (here the
+	# link-local ff02::) are used, so IPv4 (239.0.0.1) is not tried.
+	atf_expect_fail "vdeplug 4.0.1 vxlan:// over IPv6 sends its" \
+	    "unicast replies without a destination (EDESTADDRREQ)"
+	vxlan_check
+}
+vxlan_vdeplug_cleanup()
 {
 	cleanup
 }
@@ -352,4 +402,5 @@ atf_init_test_cases()
 	atf_add_test_case udp_link
 	atf_add_test_case slirp_nat
 	atf_add_test_case vxlan_three_hosts
+	atf_add_test_case vxlan_vdeplug
 }
