@@ -14,7 +14,9 @@
 # SEQPACKET client, vkpeer.  QEMU says nothing when it cannot connect
 # (the guest boots, its link is up, nothing flows), so the test first
 # checks from the switch's side, with vknetd -s, that each QEMU is a
-# port of the kind expected.
+# port of the kind expected.  In dhcp_dnsmasq a guest's udhcpc gets its
+# address from a dnsmasq the test runs on the TAP (DHCP only, pid and
+# lease files in the test's directory), and pings the host.
 #
 # Only 198.51.100.0/24 is used, inside the namespace; QEMU runs with
 # -nodefaults and so has no user-mode network.  Every process started
@@ -78,6 +80,7 @@ guest()
 	how=$3
 	shift 3
 	mac=52:54:00:00:00:${ip##*.}
+	[ "$ip" = dhcp ] && mac=52:54:00:00:00:dc
 	set -- -append "console=ttyS0 quiet panic=-1 vkip=$ip $*"
 	set -- qemu-system-x86_64 -nodefaults -no-user-config -accel tcg \
 	    -display none -no-reboot -m 192 -kernel "$CACHE/vmlinuz" \
@@ -175,7 +178,7 @@ run_guests()
 # QEMU's command name is cut to 15 characters.
 cleanup()
 {
-	stop "qemu-system-x86 vknetd vkpeer" $(cat pids 2>/dev/null)
+	stop "qemu-system-x86 vknetd vkpeer dnsmasq" $(cat pids 2>/dev/null)
 	[ -f netns ] && ip netns delete "$(cat netns)" 2>/dev/null
 	true
 }
@@ -223,8 +226,46 @@ main_socket_fd_cleanup()
 	cleanup
 }
 
+atf_test_case dhcp_dnsmasq cleanup
+dhcp_dnsmasq_head()
+{
+	atf_set descr "A Linux guest's udhcpc gets its address from dnsmasq" \
+	    "on vknetd's TAP (secure mode) and pings the host"
+	atf_set require.user root
+	atf_set require.progs ip ps awk
+	atf_set timeout 120
+}
+dhcp_dnsmasq_body()
+{
+	need_qemu
+	command -v dnsmasq >/dev/null || atf_skip "dnsmasq is not" \
+	    "installed (tools/depends.sh check installs dnsmasq-base)"
+	start_switch -q "$PWD/qemu.sock"
+	# Not the system's dnsmasq: DHCP only (no DNS), on the TAP only,
+	# with pid and lease files of its own.
+	ip netns exec "$(cat netns)" dnsmasq --keep-in-foreground \
+	    --conf-file=/dev/null --port=0 --bind-interfaces \
+	    --interface="$(cat vknetd.out)" --except-interface=lo \
+	    --dhcp-range="$NET.50,$NET.59,255.255.255.0,10m" \
+	    --dhcp-leasefile="$PWD/leases" --pid-file="$PWD/dnsmasq.pid" \
+	    --user=root --log-dhcp --log-facility="$PWD/dnsmasq.log" &
+	echo $! >>pids
+	guest g1 dhcp stream vkrole=ping "vkping=$HOST"
+	await_done g1
+	said g1 >g1.said
+	cat g1.said dnsmasq.log
+	atf_check -o match:"^VKT dhcp $NET\.5[0-9]/24\$" cat g1.said
+	atf_check -o match:"^VKT ping $HOST ok" cat g1.said
+	atf_check -o match:"$NET\.5[0-9] " cat leases
+}
+dhcp_dnsmasq_cleanup()
+{
+	cleanup
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case stream_listener
 	atf_add_test_case main_socket_fd
+	atf_add_test_case dhcp_dnsmasq
 }

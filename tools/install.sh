@@ -10,7 +10,9 @@
 #   config	/etc/default/vknetd, the example: installed only if there
 #		is none, removed only if unchanged, so an admin's
 #		settings are never lost
-# The two service files are told where vknetd went.
+# The two service files are told where vknetd went.  uninstall first
+# disables the service: it removes the enable links it finds (systemd's
+# *.wants and rc?.d), which would otherwise dangle.
 # Usage: PREFIX=... DESTDIR=... PROGS=... MANS=... install.sh install|uninstall
 set -e
 cd "$(dirname "$0")/.."
@@ -61,6 +63,12 @@ install)
 	fi
 	;;
 uninstall)
+	for l in "$DESTDIR"/etc/systemd/system/*.wants/vknetd.service \
+	    "$DESTDIR"/etc/rc[0-6S].d/[SK][0-9][0-9]vknetd; do
+		[ -L "$l" ] || continue
+		echo "rm -f $l"
+		rm -f "$l"
+	done
 	list | while read -r mode src dst; do
 		echo "rm -f $dst"
 		rm -f "$dst"
