@@ -359,13 +359,19 @@ ATF_TC_HEAD(lan_both_ways, tc)
 {
 	atf_tc_set_md_var(tc, "descr", "vknet a.sock vkb:raw:lanb: frames "
 	    "sent on B's LAN reach a client of A's switch, and frames that "
-	    "client sends appear on the LAN, each exactly once");
+	    "client sends appear on the LAN, each exactly once; one larger "
+	    "than the MTU is dropped and counted; promiscuous while it "
+	    "runs, not after SIGTERM");
 	atf_tc_set_md_var(tc, "timeout", "90");
 }
 ATF_TC_BODY(lan_both_ways, tc)
 {
+	static uint8_t giant[1500 + 14 + 1], got[VKT_BUFSZ];
 	int client, lan, ssh_seen = 0;
+	struct vkt_run r;
+	long long end;
 	pid_t vknet;
+	ssize_t n;
 
 	hosts_up();
 	vknet = start_vknet(h.sock_a, "raw:lanb");
@@ -379,9 +385,26 @@ ATF_TC_BODY(lan_both_ways, tc)
 	busy_count(client, lan, 10000, &ssh_seen);
 	ATF_REQUIRE_EQ_MSG(ssh_seen, 0, "%d ssh frames crossed, the last %s",
 	    ssh_seen, last_ssh);
+	/* Larger than lanb's MTU and header: dropped, counted. */
+	memset(giant, 0, sizeof(giant));
+	vkt_frame(giant, (const uint8_t[]){ 2, 0, 0, 0, 0, 1 },
+	    (const uint8_t[]){ 2, 0, 0, 0, 0, 2 }, 99999);
+	vkt_send(client, giant, sizeof(giant));
+	await_crossing(client, lan, 3, "switch to LAN after a giant");
+	while ((n = vkt_recv(lan, got, VKT_NONE_MS)) > 0)
+		ATF_REQUIRE_MSG(n != (ssize_t)sizeof(giant), "a giant "
+		    "reached the LAN");
 	enter(h.nsb);
 	ATF_REQUIRE_MSG(promisc("lanb"), "lanb not promiscuous");
 	enter(h.nsa);
+	/* Drops are reported every 10 s, through ssh's stderr. */
+	for (end = clock_ms() + 15000;; vkt_nap(100)) {
+		vkt_output(vknet, &r);
+		if (strstr(r.err, " 1 refused by raw:lanb") != NULL)
+			break;
+		if (clock_ms() > end)
+			atf_tc_fail("giant not counted: %s", vkt_flat(r.err));
+	}
 	ATF_REQUIRE_EQ(vkt_stop(vknet), 0);
 	enter(h.nsb);
 	for (int i = 0; promisc("lanb") && i < 100; i++)
