@@ -760,9 +760,9 @@ require_refused(const char *what, const char *words, const char *arg, ...)
 		    flat(r.err));
 	if (strstr(r.err, "usage: vknet [-C] [-b local-bridge] "
 	    "[-B remote-bridge] [-r delay[:retries]]\n             "
-	    "local-spec [user@]host[:remote-spec]\n"
+	    "[-x connection] local-spec [user@]host[:remote-spec]\n"
 	    "       vknet -E socket_path command [argument ...]\n"
-	    "       vknet -S [-b bridge] spec\n") == NULL)
+	    "       vknet -S [-b bridge] [-x connection] spec\n") == NULL)
 		atf_tc_fail("%s: no usage in: %s", what, flat(r.err));
 }
 
