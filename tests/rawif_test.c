@@ -100,31 +100,6 @@ new_ns(void)
 	return (fd);
 }
 
-static void
-wait_listening(const char *addr, int port)
-{
-	struct sockaddr_in sin;
-	long long end = clock_ms() + VKT_RUN_MS;
-	int s, rc;
-
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)port);
-	sin.sin_addr.s_addr = vkt_ip(addr);
-	for (;;) {
-		if ((s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-			atf_tc_fail("socket: %s", strerror(errno));
-		rc = connect(s, (struct sockaddr *)&sin, sizeof(sin));
-		close(s);
-		if (rc == 0)
-			return;
-		if (clock_ms() > end)
-			atf_tc_fail("nothing listens on %s port %d", addr,
-			    port);
-		vkt_nap(20);
-	}
-}
-
 /* A, B and L as above, sshd in B, a vknetd on each of A and B. */
 static void
 hosts_up(void)
@@ -183,7 +158,7 @@ hosts_up(void)
 	vkt_daemon("-U", "-p", h.sock_b, "-i", "b.pid", NULL);
 	enter(h.nsa);
 	vkt_daemon("-U", "-p", h.sock_a, "-i", "a.pid", NULL);
-	wait_listening(IP_B, 22);
+	vkt_wait_listening(IP_B, 22);
 }
 
 static pid_t
@@ -194,24 +169,6 @@ start_vknet(const char *local, const char *remote)
 	snprintf(dest, sizeof(dest), "vkb:%s", remote);
 	return (vkt_spawn(NULL, (const char *[]){ VKNET_PATH, local, dest,
 	    NULL }));
-}
-
-/* A packet socket on ifname, in the current namespace. */
-static int
-tap_on(const char *ifname)
-{
-	struct sockaddr_ll sll;
-	int fd;
-
-	if ((fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0)) == -1)
-		atf_tc_fail("socket AF_PACKET: %s", strerror(errno));
-	memset(&sll, 0, sizeof(sll));
-	sll.sll_family = AF_PACKET;
-	sll.sll_protocol = htons(ETH_P_ALL);
-	if ((sll.sll_ifindex = (int)if_nametoindex(ifname)) == 0 ||
-	    bind(fd, (struct sockaddr *)&sll, sizeof(sll)) == -1)
-		atf_tc_fail("%s: %s", ifname, strerror(errno));
-	return (fd);
 }
 
 /*
@@ -294,6 +251,27 @@ await_crossing(int from, int to, uint32_t tag, const char *what)
 	}
 }
 
+/* Note what `to' has for us within ms: test frames once, ssh frames. */
+static void
+take(int to, int ms, uint32_t base, unsigned char *seen, int *n_seen,
+    int *ssh_seen)
+{
+	static uint8_t got[VKT_BUFSZ];
+	ssize_t n;
+	uint32_t t;
+
+	while ((n = vkt_recv(to, got, ms)) > 0) {
+		if (is_ssh(got, n))
+			(*ssh_seen)++;
+		if (!is_test(got, n) || (t = tag_of(got)) < base ||
+		    t >= base + BUSY)
+			continue;
+		if (seen[t - base]++)
+			atf_tc_fail("frame %u arrived twice", t);
+		(*n_seen)++;
+	}
+}
+
 /*
  * Send BUSY frames tagged from base on `from'; count what arrives on
  * `to': each test frame once, nothing else of them, and no ssh frame.
@@ -301,12 +279,9 @@ await_crossing(int from, int to, uint32_t tag, const char *what)
 static void
 busy_count(int from, int to, uint32_t base, int *ssh_seen)
 {
-	static uint8_t got[VKT_BUFSZ];
 	static unsigned char seen[BUSY];
 	uint8_t f[60], dst[MAC_LEN], src[MAC_LEN];
 	int i, n_seen = 0;
-	ssize_t n;
-	uint32_t t;
 
 	memset(seen, 0, sizeof(seen));
 	vkt_mac(dst, 1);
@@ -316,27 +291,9 @@ busy_count(int from, int to, uint32_t base, int *ssh_seen)
 		vkt_send(from, f, sizeof(f));
 		if (i % 16 == 15)
 			vkt_nap(1);
-		while ((n = vkt_recv(to, got, 0)) > 0) {
-			if (is_ssh(got, n))
-				(*ssh_seen)++;
-			if (!is_test(got, n) || (t = tag_of(got)) < base ||
-			    t >= base + BUSY)
-				continue;
-			if (seen[t - base]++)
-				atf_tc_fail("frame %u arrived twice", t);
-			n_seen++;
-		}
+		take(to, 0, base, seen, &n_seen, ssh_seen);
 	}
-	while ((n = vkt_recv(to, got, VKT_NONE_MS)) > 0) {
-		if (is_ssh(got, n))
-			(*ssh_seen)++;
-		if (!is_test(got, n) || (t = tag_of(got)) < base ||
-		    t >= base + BUSY)
-			continue;
-		if (seen[t - base]++)
-			atf_tc_fail("frame %u arrived twice", t);
-		n_seen++;
-	}
+	take(to, VKT_NONE_MS, base, seen, &n_seen, ssh_seen);
 	if (n_seen < BUSY * 9 / 10)
 		atf_tc_fail("only %d of %d frames crossed", n_seen, BUSY);
 }
@@ -377,7 +334,7 @@ ATF_TC_BODY(lan_both_ways, tc)
 	vknet = start_vknet(h.sock_a, "raw:lanb");
 	client = vkt_connect(h.sock_a);
 	enter(h.nsl);
-	lan = tap_on("lanl");
+	lan = vkt_observer_on("lanl");
 	enter(h.nsa);
 	await_crossing(lan, client, 1, "LAN to switch");
 	await_crossing(client, lan, 2, "switch to LAN");
@@ -428,13 +385,13 @@ ATF_TC_BODY(ssh_path_server, tc)
 
 	hosts_up();
 	enter(h.nsb);
-	obs = tap_on("vkb");
+	obs = vkt_observer_on("vkb");
 	enter(h.nsa);
 	vknet = start_vknet(h.sock_a, "raw:vkb");
 	client = vkt_connect(h.sock_a);
 	/* What A's client sends leaves through vkb: it reaches vka. */
 	{
-		int a_side = tap_on("vka");
+		int a_side = vkt_observer_on("vka");
 
 		int on_vka = 0;
 
@@ -481,7 +438,7 @@ ATF_TC_BODY(ssh_path_client, tc)
 	hosts_up();
 	ATF_REQUIRE(!promisc("vka"));
 	for (sig = 0; sig < 2; sig++) {
-		obs = tap_on("vka");
+		obs = vkt_observer_on("vka");
 		vknet = start_vknet("raw:vka", h.sock_b);
 		enter(h.nsb);
 		client = vkt_connect(h.sock_b);
