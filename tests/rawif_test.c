@@ -11,7 +11,10 @@
  * interface carries the ssh connection itself, and only the exclusion
  * keeps the link from carrying its own packets.
  *
- * The ssh setup is that of vknet_test.c, cut down to what this needs.
+ * exclusion_rules needs no ssh: vknet -S on raw:lo with a FIFO for
+ * stdin and a file for stdout, the link, which must hold no frame of
+ * an excluded connection.  The ssh setup is that of vknet_test.c, cut
+ * down to what this needs.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -474,6 +477,171 @@ ATF_TC_BODY(ssh_path_client, tc)
 }
 
 static void
+link_fifo(void)
+{
+	int fd;
+
+	/* Read-write: the link never ends by itself; SIGTERM ends it. */
+	if ((fd = open("link.in", O_RDWR)) == -1 || dup2(fd, 0) == -1)
+		_exit(126);
+}
+
+/* A TCP connection from src:sport to dst:2222 with data both ways. */
+static void
+talk(int af, const char *src, int sport, const char *dst, int l)
+{
+	struct sockaddr_storage a, b;
+	socklen_t len = af == AF_INET ? sizeof(struct sockaddr_in) :
+	    sizeof(struct sockaddr_in6);
+	char buf[1000];
+	int c, s, on = 1;
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	a.ss_family = b.ss_family = (sa_family_t)af;
+	if (af == AF_INET) {
+		((struct sockaddr_in *)&a)->sin_port = htons((uint16_t)sport);
+		inet_pton(af, src, &((struct sockaddr_in *)&a)->sin_addr);
+		((struct sockaddr_in *)&b)->sin_port = htons(2222);
+		inet_pton(af, dst, &((struct sockaddr_in *)&b)->sin_addr);
+	} else {
+		((struct sockaddr_in6 *)&a)->sin6_port =
+		    htons((uint16_t)sport);
+		inet_pton(af, src, &((struct sockaddr_in6 *)&a)->sin6_addr);
+		((struct sockaddr_in6 *)&b)->sin6_port = htons(2222);
+		inet_pton(af, dst, &((struct sockaddr_in6 *)&b)->sin6_addr);
+	}
+	if ((c = socket(af, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
+	    setsockopt(c, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1 ||
+	    bind(c, (struct sockaddr *)&a, len) == -1 ||
+	    connect(c, (struct sockaddr *)&b, len) == -1 ||
+	    (s = accept(l, NULL, NULL)) == -1)
+		atf_tc_fail("TCP %s port %d to %s: %s", src, sport, dst,
+		    strerror(errno));
+	memset(buf, 'x', sizeof(buf));
+	if (write(c, buf, sizeof(buf)) != (ssize_t)sizeof(buf) ||
+	    read(s, buf, sizeof(buf)) <= 0 ||
+	    write(s, buf, 100) != 100 || read(c, buf, sizeof(buf)) <= 0)
+		atf_tc_fail("TCP %s port %d: %s", src, sport,
+		    strerror(errno));
+	close(c);
+	close(s);
+}
+
+static int
+listener(int af, const char *addr)
+{
+	struct sockaddr_in6 sin6;
+	struct sockaddr_in sin;
+	int l, on = 1, rc;
+
+	if ((l = socket(af, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		atf_tc_fail("socket: %s", strerror(errno));
+	setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	if (af == AF_INET) {
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		sin.sin_port = htons(2222);
+		inet_pton(af, addr, &sin.sin_addr);
+		rc = bind(l, (struct sockaddr *)&sin, sizeof(sin));
+	} else {
+		memset(&sin6, 0, sizeof(sin6));
+		sin6.sin6_family = AF_INET6;
+		sin6.sin6_port = htons(2222);
+		inet_pton(af, addr, &sin6.sin6_addr);
+		rc = bind(l, (struct sockaddr *)&sin6, sizeof(sin6));
+	}
+	if (rc == -1 || listen(l, 8) == -1)
+		atf_tc_fail("listen %s: %s", addr, strerror(errno));
+	return (l);
+}
+
+/* Frames on the link of the connection from port to 2222, each way. */
+static int
+on_link(const uint8_t *d, size_t len, int port, int back)
+{
+	uint8_t key[4];
+	size_t i;
+	int n = 0;
+
+	key[back ? 2 : 0] = (uint8_t)(port >> 8);
+	key[back ? 3 : 1] = (uint8_t)port;
+	key[back ? 0 : 2] = 2222 >> 8;
+	key[back ? 1 : 3] = 2222 & 0xff;
+	for (i = 0; i + 4 <= len; i++)
+		n += memcmp(d + i, key, 4) == 0;
+	return (n);
+}
+
+static int
+both_ways(const uint8_t *d, size_t len, int port)
+{
+	return (on_link(d, len, port, 0) + on_link(d, len, port, 1));
+}
+
+ATF_TC(exclusion_rules);
+ATF_TC_HEAD(exclusion_rules, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "vknet -S raw:lo: the IPv6 "
+	    "connection SSH_CONNECTION names, an IPv4 one given by -x and "
+	    "all of a host given by -x stay off the link, both ways; "
+	    "others on the same ports cross it");
+}
+ATF_TC_BODY(exclusion_rules, tc)
+{
+	static uint8_t d[1 << 20];
+	struct vkt_run r;
+	long long end;
+	size_t len;
+	pid_t vknet;
+	int l4, l6, fd;
+	ssize_t n;
+
+	vkt_setup();
+	if (mkfifo("link.in", 0600) == -1)
+		atf_tc_fail("mkfifo: %s", strerror(errno));
+	if (setenv("SSH_CONNECTION", "::1 40000 ::1 2222", 1) == -1)
+		atf_tc_fail("setenv: %s", strerror(errno));
+	l4 = listener(AF_INET, "0.0.0.0");
+	l6 = listener(AF_INET6, "::1");
+	vknet = vkt_spawn(link_fifo, (const char *[]){ VKNET_PATH, "-S",
+	    "-x", "127.0.0.1 40002 127.0.0.1 2222", "-x", "127.0.0.2",
+	    "raw:lo", NULL });
+	for (end = clock_ms() + VKT_RUN_MS;; vkt_nap(20)) {
+		vkt_output(vknet, &r);
+		if (strstr(r.err, "excluding ::1 port 40000 and ::1 port "
+		    "2222") != NULL)
+			break;
+		if (clock_ms() > end)
+			atf_tc_fail("no exclusion: %s", vkt_flat(r.err));
+	}
+	talk(AF_INET6, "::1", 40000, "::1", l6);
+	talk(AF_INET6, "::1", 40001, "::1", l6);
+	talk(AF_INET, "127.0.0.1", 40002, "127.0.0.1", l4);
+	talk(AF_INET, "127.0.0.1", 40003, "127.0.0.1", l4);
+	talk(AF_INET, "127.0.0.2", 40004, "127.0.0.1", l4);
+	vkt_nap(VKT_NONE_MS);
+	ATF_REQUIRE_EQ(vkt_stop(vknet), 0);
+	/* The first child's standard output: the link, as vknet wrote it. */
+	if ((fd = open("proc.0.out", O_RDONLY)) == -1 ||
+	    (n = read(fd, d, sizeof(d))) <= 0)
+		atf_tc_fail("proc.0.out: %s", strerror(errno));
+	close(fd);
+	len = (size_t)n;
+	/* Excluded, both ways: -S's own, -x's connection, -x's host. */
+	ATF_CHECK_EQ(both_ways(d, len, 40000), 0);
+	ATF_CHECK_EQ(both_ways(d, len, 40002), 0);
+	ATF_CHECK_EQ(both_ways(d, len, 40004), 0);
+	/* Carried, both ways: the same addresses, another port. */
+	ATF_CHECK(on_link(d, len, 40001, 0) > 0 &&
+	    on_link(d, len, 40001, 1) > 0);
+	ATF_CHECK(on_link(d, len, 40003, 0) > 0 &&
+	    on_link(d, len, 40003, 1) > 0);
+	close(l4);
+	close(l6);
+}
+
+static void
 nobody(void)
 {
 	if (setgid(65534) == -1 || setuid(65534) == -1)
@@ -525,6 +693,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, lan_both_ways);
 	ATF_TP_ADD_TC(tp, ssh_path_server);
 	ATF_TP_ADD_TC(tp, ssh_path_client);
+	ATF_TP_ADD_TC(tp, exclusion_rules);
 	ATF_TP_ADD_TC(tp, not_root);
 	ATF_TP_ADD_TC(tp, bad_specs);
 
