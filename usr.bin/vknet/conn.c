@@ -51,6 +51,9 @@ conn_parse(const char *s, struct conn *c)
 	    endpoint_parse(w[0], w[1], &c->a) == -1 ||
 	    endpoint_parse(w[2], w[3], &c->b) == -1)
 		goto bad;
+	/* One packet never has an IPv4 and an IPv6 address. */
+	if (c->b.af != AF_UNSPEC && c->b.af != c->a.af)
+		goto bad;
 	return (0);
 bad:
 	errno = EINVAL;

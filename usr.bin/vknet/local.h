@@ -1,6 +1,7 @@
 /*
  * The local side of vknet: the spec it was given, opened as a vknetd
- * socket or a TAP, with frames read and written one at a time.
+ * socket, a TAP or a real interface, with frames read and written one
+ * at a time.
  */
 #ifndef VKNET_LOCAL_H
 #define VKNET_LOCAL_H
