@@ -760,9 +760,9 @@ require_refused(const char *what, const char *words, const char *arg, ...)
 		    flat(r.err));
 	if (strstr(r.err, "usage: vknet [-C] [-b local-bridge] "
 	    "[-B remote-bridge] [-r delay[:retries]]\n             "
-	    "local-spec [user@]host[:remote-spec]\n"
+	    "[-x connection] local-spec [user@]host[:remote-spec]\n"
 	    "       vknet -E socket_path command [argument ...]\n"
-	    "       vknet -S [-b bridge] spec\n") == NULL)
+	    "       vknet -S [-b bridge] [-x connection] spec\n") == NULL)
 		atf_tc_fail("%s: no usage in: %s", what, flat(r.err));
 }
 
@@ -1169,31 +1169,6 @@ end_ssh_clients(void)
 		(void)procs(hosts.ssh_config, SIGKILL);
 }
 
-static void
-wait_listening(const char *addr, int port)
-{
-	struct sockaddr_in sin;
-	long long end = clock_ms() + VKT_RUN_MS;
-	int s, rc;
-
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)port);
-	sin.sin_addr.s_addr = vkt_ip(addr);
-	for (;;) {
-		if ((s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-			atf_tc_fail("socket: %s", strerror(errno));
-		rc = connect(s, (struct sockaddr *)&sin, sizeof(sin));
-		close(s);
-		if (rc == 0)
-			return;
-		if (clock_ms() > end)
-			atf_tc_fail("nothing listens on %s port %d after %d ms",
-			    addr, port, VKT_RUN_MS);
-		vkt_nap(20);
-	}
-}
-
 /* Keys, configuration, and a place on PATH for the remote vknet. */
 static void
 ssh_files(struct hosts *h)
@@ -1273,7 +1248,7 @@ two_hosts(struct hosts *h)
 	vkt_spawn(NULL, (const char *[]){ SSHD, "-D", "-e", "-f",
 	    sshd_config, NULL });
 	enter(h->nsa);
-	wait_listening(UNDERLAY_B, 22);
+	vkt_wait_listening(UNDERLAY_B, 22);
 }
 
 /* A vknetd with its TAP's address on each host. */

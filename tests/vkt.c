@@ -507,6 +507,32 @@ connect_type(const char *path, int type)
 	return (fd);
 }
 
+/* Wait for a TCP listener at addr and port, as a server's readiness. */
+void
+vkt_wait_listening(const char *addr, int port)
+{
+	struct sockaddr_in sin;
+	long long end = clock_ms() + VKT_RUN_MS;
+	int s, rc;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	sin.sin_addr.s_addr = vkt_ip(addr);
+	for (;;) {
+		if ((s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+			atf_tc_fail("socket: %s", strerror(errno));
+		rc = connect(s, (struct sockaddr *)&sin, sizeof(sin));
+		close(s);
+		if (rc == 0)
+			return;
+		if (clock_ms() > end)
+			atf_tc_fail("nothing listens on %s port %d after %d ms",
+			    addr, port, VKT_RUN_MS);
+		vkt_nap(20);
+	}
+}
+
 int
 vkt_connect(const char *path)
 {
@@ -537,8 +563,9 @@ vkt_close(int fd)
 	vkt_sync();
 }
 
+/* An observer of any interface of the current namespace. */
 int
-vkt_observer(void)
+vkt_observer_on(const char *ifname)
 {
 	struct sockaddr_ll sll;
 	int fd;
@@ -549,11 +576,17 @@ vkt_observer(void)
 	memset(&sll, 0, sizeof(sll));
 	sll.sll_family = AF_PACKET;
 	sll.sll_protocol = htons(ETH_P_ALL);
-	if ((sll.sll_ifindex = (int)if_nametoindex(vkt_tap)) == 0)
-		atf_tc_fail("TAP %s: %s", vkt_tap, strerror(errno));
+	if ((sll.sll_ifindex = (int)if_nametoindex(ifname)) == 0)
+		atf_tc_fail("%s: %s", ifname, strerror(errno));
 	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) == -1)
-		atf_tc_fail("bind AF_PACKET %s: %s", vkt_tap, strerror(errno));
+		atf_tc_fail("bind AF_PACKET %s: %s", ifname, strerror(errno));
 	return (fd);
+}
+
+int
+vkt_observer(void)
+{
+	return (vkt_observer_on(vkt_tap));
 }
 
 void

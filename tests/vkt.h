@@ -57,11 +57,13 @@ int	 vkt_kill(pid_t, int sig);
 int	 vkt_alive(pid_t);
 
 int	 vkt_connect(const char *path);
+void	 vkt_wait_listening(const char *addr, int port);
 int	 vkt_connect_stream(const char *path);
 int	 vkt_client(void);
 void	 vkt_close(int);
 void	 vkt_sync(void);
 int	 vkt_observer(void);
+int	 vkt_observer_on(const char *ifname);
 void	 vkt_send(int, const void *, size_t);
 void	 vkt_send_tagged(int, const uint8_t *dst, unsigned int src,
 	    uint32_t tag, uint8_t *frame, size_t *len);

@@ -1,8 +1,10 @@
 /*
  * The local side: what a spec names.  A spec with a '/' in it is the
  * path of a vknetd socket, joined as one more client port with
- * SOCK_SEQPACKET; "auto" is a new TAP; anything else is the name of a
- * TAP, opened or created (see tap_open()).  A TAP may be put into a
+ * SOCK_SEQPACKET; "auto" is a new TAP; "raw:" and a name is a real
+ * interface, carried through a packet socket (raw.h); anything else is
+ * the name of a TAP, opened or created (see tap_open()).  The ':' keeps
+ * the two apart: no interface name can hold one.  A TAP may be put into a
  * bridge, which is created if missing.  Whatever is created here is
  * taken away again by local_close(): the TAP and the bridge.
  *
@@ -25,9 +27,15 @@
 #define SEND_BATCH	64
 
 int
+spec_is_raw(const char *spec)
+{
+	return (strncmp(spec, RAW_PREFIX, strlen(RAW_PREFIX)) == 0);
+}
+
+int
 spec_is_tap(const char *spec)
 {
-	return (strchr(spec, '/') == NULL);
+	return (strchr(spec, '/') == NULL && !spec_is_raw(spec));
 }
 
 /* Check a spec and its bridge option before anything is created. */
@@ -44,9 +52,15 @@ spec_check(const char *spec, const char *bridge, const char *opt)
 		return (-1);
 	}
 	if (!spec_is_tap(spec)) {
+		if (spec_is_raw(spec) && (spec[strlen(RAW_PREFIX)] == '\0' ||
+		    strlen(spec + strlen(RAW_PREFIX)) >= IFNAMSIZ ||
+		    strpbrk(spec + strlen(RAW_PREFIX), "/:") != NULL)) {
+			log_warnx("%s: not an interface name", spec);
+			return (-1);
+		}
 		if (bridge == NULL)
 			return (0);
-		log_warnx("%s %s: %s is a socket; only a TAP can be bridged",
+		log_warnx("%s %s: %s is not a TAP; only a TAP can be bridged",
 		    opt, bridge, spec);
 		return (-1);
 	}
@@ -139,6 +153,16 @@ local_open(struct local *lc, const char *spec, const char *bridge)
 	lc->spec = spec;
 	lc->fd = -1;
 	lc->tap.fd = -1;
+	lc->raw.fd = -1;
+	if (spec_is_raw(spec)) {
+		lc->kind = LOCAL_RAW;
+		if (raw_open(&lc->raw, spec + strlen(RAW_PREFIX)) == -1) {
+			log_warn("%s", spec);
+			return (-1);
+		}
+		lc->fd = lc->raw.fd;
+		return (0);
+	}
 	if (!spec_is_tap(spec)) {
 		lc->kind = LOCAL_SOCKET;
 		return (connect_socket(lc));
@@ -157,7 +181,9 @@ local_close(struct local *lc)
 	if (lc->kind == LOCAL_SOCKET) {
 		if (lc->fd != -1)
 			close(lc->fd);
-	} else {
+	} else if (lc->kind == LOCAL_RAW)
+		raw_close(&lc->raw);
+	else {
 		tap_close(&lc->tap);
 		if (lc->bridge_created && netif_delete(lc->bridge) == -1)
 			log_warn("cannot delete bridge %s", lc->bridge);
@@ -179,12 +205,12 @@ local_recv(struct local *lc, void *buf, size_t len, short revents)
 
 	if (lc->kind == LOCAL_TAP)
 		n = read(lc->fd, buf, len);
-	else
+	else	/* MSG_TRUNC: a packet socket too says how long a giant was */
 		n = recv(lc->fd, buf, len, MSG_DONTWAIT | MSG_TRUNC);
 	if (n > 0)
 		return (n);
 	if (n == 0) {
-		if (lc->kind == LOCAL_TAP ||
+		if (lc->kind != LOCAL_SOCKET ||
 		    (revents & (POLLHUP | POLLRDHUP)) == 0)
 			return (0);
 		log_warnx("%s: vknetd closed the connection", lc->spec);
@@ -213,6 +239,32 @@ send_tap(struct local *lc, const struct iovec *iov, int n)
 			return (-1);
 		}
 		/* A TAP that is down, say: the frame is lost, not the TAP. */
+		lc->errors++;
+	}
+	return (i);
+}
+
+/*
+ * A frame larger than the interface's MTU, or one it refuses now (a
+ * full queue, the link down), is lost and counted; only a socket gone
+ * bad ends it.
+ */
+static int
+send_raw(struct local *lc, const struct iovec *iov, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (raw_send(&lc->raw, iov[i].iov_base, iov[i].iov_len) != -1)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			lc->blocked = 1;
+			break;
+		}
+		if (errno == EBADF || errno == ENXIO || errno == ENODEV) {
+			log_warn("%s", lc->spec);
+			return (-1);
+		}
 		lc->errors++;
 	}
 	return (i);
@@ -260,6 +312,12 @@ int
 local_send(struct local *lc, const struct iovec *iov, int n)
 {
 	lc->blocked = 0;
-	return (lc->kind == LOCAL_TAP ? send_tap(lc, iov, n) :
-	    send_socket(lc, iov, n));
+	switch (lc->kind) {
+	case LOCAL_TAP:
+		return (send_tap(lc, iov, n));
+	case LOCAL_RAW:
+		return (send_raw(lc, iov, n));
+	default:
+		return (send_socket(lc, iov, n));
+	}
 }

@@ -23,6 +23,12 @@
  * stays open meanwhile and what arrives on it is dropped.  Signal
  * handlers only set a flag, seen when ppoll() returns.
  *
+ * A raw interface ("raw:eth0") must not carry the connection that
+ * carries the link: with -S that is the one SSH_CONNECTION names, in
+ * the client the one the ssh child made, found in /proc once it has
+ * made it (exclude_link()); -x adds more.  Until they are excluded
+ * the interface's socket takes nothing in.
+ *
  * With -E there is no link and no loop: vknet connects to a switch and
  * becomes the command it is given (exec.c).
  */
@@ -58,6 +64,7 @@
 #define DELIVER_BATCH	64
 #define REPORT_SECS	10	/* drops are logged at most this often */
 #define SSH_WORDS	16	/* what we add to VKNET_SSH's words */
+#define FIND_SSH_MS	10000	/* for ssh's socket to appear */
 #define SHELL_SAFE	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" \
 			"0123456789@%+=:,./_-"
 
@@ -86,6 +93,8 @@ struct config {
 	const char	*lspec;
 	char		*host;		/* [user@]host */
 	const char	*rspec;
+	struct conn	 excl[RAW_MAXCONN];	/* -x, and one for the link */
+	int		 nexcl;
 };
 
 struct counters {
@@ -106,9 +115,10 @@ usage(void)
 {
 	fprintf(stderr, "usage: vknet [-C] [-b local-bridge] "
 	    "[-B remote-bridge] [-r delay[:retries]]\n"
-	    "             local-spec [user@]host[:remote-spec]\n"
+	    "             [-x connection] local-spec "
+	    "[user@]host[:remote-spec]\n"
 	    "       vknet -E socket_path command [argument ...]\n"
-	    "       vknet -S [-b bridge] spec\n");
+	    "       vknet -S [-b bridge] [-x connection] spec\n");
 	exit(EX_USAGE);
 }
 
@@ -183,7 +193,7 @@ parse_args(int argc, char *argv[], struct config *cf)
 	cf->delay = -1;
 	cf->retries = -1;
 	/* "+": options end at the first operand, as on BSD. */
-	while ((ch = getopt(argc, argv, "+B:b:CE:r:S")) != -1) {
+	while ((ch = getopt(argc, argv, "+B:b:CE:r:Sx:")) != -1) {
 		switch (ch) {
 		case 'B':
 			cf->rbridge = optarg;
@@ -203,6 +213,14 @@ parse_args(int argc, char *argv[], struct config *cf)
 		case 'S':
 			cf->server = 1;
 			break;
+		case 'x':
+			/* One slot is kept for the link's own connection. */
+			if (cf->nexcl == RAW_MAXCONN - 1)
+				bad_usage("-x: at most %d", RAW_MAXCONN - 1);
+			if (conn_parse(optarg, &cf->excl[cf->nexcl++]) == -1)
+				bad_usage("-x %s: not \"address [port "
+				    "[address [port]]]\"", optarg);
+			break;
 		default:
 			usage();
 		}
@@ -212,7 +230,7 @@ parse_args(int argc, char *argv[], struct config *cf)
 	if (cf->exec != NULL) {
 		if (argc == 0 || cf->server || cf->compress ||
 		    cf->lbridge != NULL || cf->rbridge != NULL ||
-		    cf->delay != -1)
+		    cf->delay != -1 || cf->nexcl != 0)
 			usage();
 		if (spec_check(cf->exec, NULL, "-E") == -1)
 			usage();
@@ -231,6 +249,8 @@ parse_args(int argc, char *argv[], struct config *cf)
 	cf->lspec = argv[0];
 	if (spec_check(cf->lspec, cf->lbridge, "-b") == -1)
 		usage();
+	if (cf->nexcl != 0 && !spec_is_raw(cf->lspec))
+		bad_usage("-x: %s is not a raw interface", cf->lspec);
 	if (cf->server)
 		return;
 	parse_destination(argv[1], cf);
@@ -502,13 +522,68 @@ relay(struct link *lk, struct local *lc, long long until)
 	return (END_SIGNAL);
 }
 
+/* Wait for the ssh child's TCP connection; -1 if it never makes one. */
+static int
+ssh_conn(const struct link *lk, struct conn *c)
+{
+	struct pollfd pfd;
+	int i, found;
+
+	for (i = 0; i < FIND_SSH_MS / 10; i++) {
+		if ((found = raw_conn_of(lk->pid, c)) == 1)
+			return (0);
+		/* ssh is gone: no connection to find. */
+		pfd.fd = lk->rfd;
+		pfd.events = 0;
+		if (found == -1 || (poll(&pfd, 1, 10) == 1 &&
+		    (pfd.revents & POLLHUP)))
+			break;
+	}
+	log_warnx("cannot find ssh's TCP connection (a ProxyCommand?)");
+	return (-1);
+}
+
+/*
+ * Keep the link's own connection, and those of -x, off a raw interface:
+ * with -S the one sshd names, else the one the ssh child (pid) made.
+ */
+static int
+exclude_link(struct config *cf, struct local *lc, const struct link *lk)
+{
+	const char *env;
+	char what[128];
+	int n = cf->nexcl;
+
+	if (lc->kind != LOCAL_RAW)
+		return (0);
+	if (!cf->server) {
+		if (ssh_conn(lk, &cf->excl[n]) == -1)
+			return (-1);
+		n++;
+	} else if ((env = getenv("SSH_CONNECTION")) == NULL)
+		log_warnx("%s: no SSH_CONNECTION: nothing excluded but -x",
+		    lc->spec);
+	else if (conn_parse(env, &cf->excl[n++]) == -1) {
+		log_warnx("SSH_CONNECTION %s: not understood", env);
+		return (-1);
+	}
+	if (n > cf->nexcl)
+		log_info("%s: excluding %s", lc->spec,
+		    conn_format(&cf->excl[n - 1], what, sizeof(what)));
+	if (raw_exclude(&lc->raw, cf->excl, n) == -1) {
+		log_warn("%s: filter", lc->spec);
+		return (-1);
+	}
+	return (0);
+}
+
 /* -S: one link, ours for as long as stdin lasts. */
 static int
-serve(struct link *lk, struct local *lc)
+serve(struct config *cf, struct link *lk, struct local *lc)
 {
 	enum end why;
 
-	if (link_stdio(lk) == -1)
+	if (exclude_link(cf, lc, lk) == -1 || link_stdio(lk) == -1)
 		return (1);
 	why = relay(lk, lc, 0);
 	if (why == END_EOF)
@@ -519,7 +594,7 @@ serve(struct link *lk, struct local *lc)
 
 /* The client: start ssh, relay, and start it again as -r says. */
 static int
-connect_remote(const struct config *cf, struct link *lk, struct local *lc)
+connect_remote(struct config *cf, struct link *lk, struct local *lc)
 {
 	struct command cmd;
 	int retries = cf->retries, status = 1;
@@ -528,8 +603,13 @@ connect_remote(const struct config *cf, struct link *lk, struct local *lc)
 
 	ssh_command(cf, &cmd);
 	for (;;) {
+		/* A new ssh, a new connection: nothing in until it is known. */
+		if (lc->kind == LOCAL_RAW && raw_block(&lc->raw) == -1)
+			fatal("%s: filter", lc->spec);
 		if (link_spawn(lk, cmd.argv) == -1)
 			why = END_LOST;
+		else if (exclude_link(cf, lc, lk) == -1)
+			why = END_LOCAL;
 		else
 			why = relay(lk, lc, 0);
 		link_close(lk, why == END_SIGNAL);
@@ -603,7 +683,7 @@ main(int argc, char *argv[])
 	}
 	drops.when = clock_ms();
 	if (cf.server)
-		status = serve(&lk, &lc);
+		status = serve(&cf, &lk, &lc);
 	else
 		status = connect_remote(&cf, &lk, &lc);
 	report_drops(&lc, clock_ms(), 1);
