@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ioerr.h"
 #include "link.h"
 #include "log.h"
 
@@ -259,7 +260,7 @@ link_flush(struct link *lk)
 	n = write(lk->wfd, lk->out.data + lk->out.head,
 	    lk->out.tail - lk->out.head);
 	if (n == -1)
-		return (errno == EAGAIN || errno == EINTR ? 0 : -1);
+		return (io_again(errno) ? 0 : -1);
 	lk->out.head += (size_t)n;
 	compact(&lk->out);
 	return (0);
@@ -275,7 +276,7 @@ link_fill(struct link *lk)
 	n = read(lk->rfd, lk->in.data + lk->in.tail,
 	    LINK_BUFSZ - lk->in.tail);
 	if (n == -1)
-		return (errno == EAGAIN || errno == EINTR ? 0 : -1);
+		return (io_again(errno) ? 0 : -1);
 	if (n == 0)
 		lk->eof = 1;
 	lk->in.tail += (size_t)n;

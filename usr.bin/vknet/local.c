@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ioerr.h"
 #include "local.h"
 #include "log.h"
 
@@ -216,7 +217,7 @@ local_recv(struct local *lc, void *buf, size_t len, short revents)
 		log_warnx("%s: vknetd closed the connection", lc->spec);
 		return (LOCAL_GONE);
 	}
-	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+	if (io_again(errno))
 		return (LOCAL_NONE);
 	log_warn("%s", lc->tap.fd != -1 ? lc->tap.name : lc->spec);
 	return (LOCAL_GONE);
@@ -230,7 +231,7 @@ send_tap(struct local *lc, const struct iovec *iov, int n)
 	for (i = 0; i < n; i++) {
 		if (write(lc->fd, iov[i].iov_base, iov[i].iov_len) != -1)
 			continue;
-		if (errno == EAGAIN || errno == EWOULDBLOCK) {
+		if (io_again(errno)) {
 			lc->blocked = 1;
 			break;
 		}
@@ -257,7 +258,7 @@ send_raw(struct local *lc, const struct iovec *iov, int n)
 	for (i = 0; i < n; i++) {
 		if (raw_send(&lc->raw, iov[i].iov_base, iov[i].iov_len) != -1)
 			continue;
-		if (errno == EAGAIN || errno == EWOULDBLOCK) {
+		if (io_again(errno)) {
 			lc->blocked = 1;
 			break;
 		}
@@ -286,13 +287,9 @@ send_socket(struct local *lc, const struct iovec *iov, int n)
 	sent = sendmmsg(lc->fd, msg, (unsigned int)n,
 	    MSG_DONTWAIT | MSG_NOSIGNAL);
 	if (sent == -1) {
-		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+		if (io_full(errno)) {
 			lc->blocked = 1;
 			return (0);
-		}
-		if (errno == ENOBUFS) {
-			lc->errors++;
-			return (1);
 		}
 		log_warn("%s", lc->spec);
 		return (-1);
