@@ -72,6 +72,7 @@
 enum { A = 1, B, C, D };		/* clients' MACs are vkt_mac(n) */
 
 static const uint8_t nobody[MAC_LEN] = { 0x02, 0, 0, 0, 0, 0xfe };
+static const uint8_t mac_a[MAC_LEN] = { 0x02, 0, 0, 0, 0, A };	/* vkt_mac(A) */
 
 /*
  * The drops of the port that learned client n's MAC (or of all ports,
@@ -361,9 +362,9 @@ slow_reader_case(int stream)
 		slow_reader(c[1], stream, 60);
 	vkt_adopt(reader);
 	nonblocking(c[0]);
+	vkt_mac(mb, B);
 	for (i = 0; i < NSLOW; i++) {
-		vkt_mac(mb, B);
-		len = vkt_frame(f, mb, (uint8_t[MAC_LEN]){ 2, 0, 0, 0, 0, A },
+		len = vkt_frame(f, mb, mac_a,
 		    i);
 		(void)send_waiting(c[0], f, len);
 	}
@@ -440,7 +441,7 @@ VKT_TC(stopped_client_declared_stalled,
 		/* As fast as A's socket takes them, never waiting. */
 		for (i = 0; i < 64; i++, tag++) {
 			len = vkt_frame(f, md,
-			    (uint8_t[MAC_LEN]){ 2, 0, 0, 0, 0, A }, tag);
+			    mac_a, tag);
 			if (send(c[0], f, len, MSG_DONTWAIT | MSG_NOSIGNAL) ==
 			    -1)
 				break;
@@ -455,7 +456,7 @@ VKT_TC(stopped_client_declared_stalled,
 	/* D reads again: a new frame reaches it. */
 	drain(c[3]);
 	for (end = clock_ms() + VKT_WAIT_MS; clock_ms() < end; ) {
-		len = vkt_frame(f, md, (uint8_t[MAC_LEN]){ 2, 0, 0, 0, 0, A },
+		len = vkt_frame(f, md, mac_a,
 		    UINT32_MAX - 1);
 		(void)send_waiting(c[0], f, len);
 		while ((n = vkt_recv(c[3], buf, 50)) != -1)
@@ -489,7 +490,7 @@ VKT_TC(queue_bounds_hold_under_flood,
 	max_rss = rss0 = rss_kb(pid);
 	memset(f, 0, sizeof(f));
 	for (i = 0; i < NFLOOD; i++) {
-		(void)vkt_frame(f, md, (uint8_t[MAC_LEN]){ 2, 0, 0, 0, 0, A },
+		(void)vkt_frame(f, md, mac_a,
 		    i);
 		if ((waited = send_waiting(c[0], f, sizeof(f))) > max_wait)
 			max_wait = waited;
@@ -660,7 +661,7 @@ VKT_TC(every_tcp_retransmit_was_a_vknetd_drop,
 	vkt_setup();
 	if (access("/usr/bin/vde_plug", X_OK) == -1)
 		atf_tc_skip("needs vde_plug: run tools/depends.sh");
-	pid = vkt_daemon(VKT_NET, NULL);
+	pid = vkt_daemon("-U", VKT_NET, NULL);
 	{
 		const char *plug_argv[] = { VKNET_PATH, "-E", VKT_SOCK,
 		    "vde_plug", "seqpacket://{}", "tap://" PEER_TAP, NULL };
