@@ -483,6 +483,22 @@ port_flush(struct port *p)
 }
 
 /*
+ * How many bytes the port's socket holds that its peer has not read
+ * yet (SIOCOUTQ), or -1 for the TAP.  A socket says it has room again
+ * only once it is three quarters empty, so a peer that reads steadily
+ * but slowly shows its progress here first.
+ */
+long
+port_unread(const struct port *p)
+{
+	int n;
+
+	if (p->kind == PORT_TAP || ioctl(p->fd, SIOCOUTQ, &n) == -1)
+		return (-1);
+	return (n);
+}
+
+/*
  * The port has stopped reading: drop its queue, counted as stalled,
  * all but a stream's frame already on its way.
  */

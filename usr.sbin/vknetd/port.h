@@ -97,6 +97,7 @@ struct port {
 	/* Kept by the switch (switch.c): */
 	long long	 progress_ms;	/* last sent anything, or queued */
 	long long	 partial_ms;	/* stream: since when a frame is cut */
+	long		 unread;	/* port_unread() at the last look */
 	int		 stalled;	/* declared so: frames for it dropped */
 	int		 dirty;		/* has frames to send this turn */
 	int		 waiting;	/* held back by a full queue or pool */
@@ -120,6 +121,7 @@ void	port_close(struct port *);
 enum port_status port_recv(struct port *, port_rx_fn *, void *arg);
 int	port_pending(const struct port *);
 int	port_partial(const struct port *);
+long	port_unread(const struct port *);
 int	port_enqueue(struct port *, struct frame *);
 int	port_flush(struct port *);
 void	port_discard(struct port *);

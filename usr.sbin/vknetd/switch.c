@@ -487,13 +487,20 @@ static void
 find_stalls(struct vswitch *sw)
 {
 	struct port *p;
+	long unread;
 	int i, id;
 
 	for (i = 0; i < sw->nactive; i++) {
 		id = sw->active[i];
 		p = &sw->ports[id];
-		if (p->qlen == 0 || p->stalled ||
-		    sw->now_ms - p->progress_ms < sw->stall_ms)
+		if (p->qlen == 0 || p->stalled)
+			continue;
+		/* Reading, if not yet enough to say so by POLLOUT. */
+		unread = port_unread(p);
+		if (unread < p->unread)
+			p->progress_ms = sw->now_ms;
+		p->unread = unread;
+		if (sw->now_ms - p->progress_ms < sw->stall_ms)
 			continue;
 		log_warnx("port %d (%s, pid %d) took nothing for %d ms: "
 		    "stalled, dropping frames for it until it reads", id,
