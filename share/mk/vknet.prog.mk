@@ -3,10 +3,16 @@
 TOP	?= ../..
 LIBDIR	 = $(TOP)/lib/libvknet
 CC	?= cc
+# A user's CFLAGS, CPPFLAGS and LDFLAGS (dpkg-buildflags', say) are
+# added to, never needed: include paths are in CPPFLAGS of our own.
+# Warnings stop the build only for make lint and CI (WERROR=1).
 CFLAGS	?= -O2 -g
-CFLAGS	+= -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
-	   -Wpointer-arith -Wstrict-prototypes -Wmissing-prototypes \
-	   -I$(LIBDIR) $(SANITIZE_FLAGS)
+CFLAGS	+= -std=c11 -Wall -Wextra -Wshadow -Wpointer-arith \
+	   -Wstrict-prototypes -Wmissing-prototypes $(SANITIZE_FLAGS)
+CPPFLAGS += -D_GNU_SOURCE -I$(LIBDIR)
+ifdef WERROR
+CFLAGS	+= -Werror
+endif
 LDLIBS	+= -lbsd
 ifdef SANITIZE
 SANITIZE_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer

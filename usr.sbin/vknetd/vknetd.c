@@ -381,7 +381,9 @@ detach(void)
 	log_init("vknetd", 0);
 	if (pidfile_write(st.pfh) == -1)
 		log_warn("%s", "pidfile");
-	(void)write(ready[1], "", 1);
+	/* If the parent has gone, nobody is left to tell: carry on. */
+	if (write(ready[1], "", 1) == -1)
+		log_warn("telling the parent we are ready");
 	close(ready[1]);
 }
 
