@@ -859,6 +859,103 @@ ATF_TC_BODY(runt_frames_are_rejected, tc)
 		    "%zu-byte ARP frame not rejected", n);
 }
 
+/*
+ * Issue 12: a guest could speak as the host's own address (and poison
+ * the host's ARP entry for it), as the subnet's network or broadcast
+ * address, with any ARP opcode, and send the host ICMP redirects.
+ */
+#define HOST		0xc6336401u	/* 198.51.100.1, the TAP's */
+#define NET		0xc6336400u	/* 198.51.100.0 */
+#define NET_BCAST	0xc63364ffu	/* 198.51.100.255 */
+
+ATF_TC_WITHOUT_HEAD(arp_opcode_not_request_or_reply_is_rejected);
+ATF_TC_BODY(arp_opcode_not_request_or_reply_is_rejected, tc)
+{
+	static const uint16_t ops[] = { 0, 3, 4, 8, 9, 0xffff };
+	uint8_t f[64];
+	size_t len, i;
+
+	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		len = arp(f, ops[i], mac_a, mac_a, IN_A, IN_B);
+		CHECK_VERDICT(f, len, FILTER_ARP_OPCODE);
+	}
+}
+
+ATF_TC_WITHOUT_HEAD(arp_sender_is_host_network_or_broadcast);
+ATF_TC_BODY(arp_sender_is_host_network_or_broadcast, tc)
+{
+	static const uint32_t spa[] = { HOST, NET, NET_BCAST };
+	uint8_t f[64];
+	size_t len, i;
+
+	for (i = 0; i < sizeof(spa) / sizeof(spa[0]); i++) {
+		len = arp(f, 1, mac_a, mac_a, spa[i], IN_B);
+		CHECK_VERDICT(f, len, FILTER_ARP_RESERVED);
+		len = arp(f, 2, mac_a, mac_a, spa[i], IN_B);
+		CHECK_VERDICT(f, len, FILTER_ARP_RESERVED);
+	}
+}
+
+ATF_TC_WITHOUT_HEAD(ip_source_is_host_network_or_broadcast);
+ATF_TC_BODY(ip_source_is_host_network_or_broadcast, tc)
+{
+	static const uint32_t src[] = { HOST, NET, NET_BCAST };
+	uint8_t f[128];
+	size_t len, i;
+
+	for (i = 0; i < sizeof(src) / sizeof(src[0]); i++) {
+		len = icmp(f, src[i], 8);
+		CHECK_VERDICT(f, len, FILTER_IP_RESERVED);
+		len = udp(f, src[i], 5353, 53, 4);
+		CHECK_VERDICT(f, len, FILTER_IP_RESERVED);
+		len = tcp(f, src[i], 5, 0);
+		CHECK_VERDICT(f, len, FILTER_IP_RESERVED);
+	}
+}
+
+/* A /31 or /32 has no network or broadcast address; the host's stays. */
+ATF_TC_WITHOUT_HEAD(reserved_sources_by_prefix);
+ATF_TC_BODY(reserved_sources_by_prefix, tc)
+{
+	static const struct {
+		const char	*net;
+		uint32_t	 src;
+		enum filter_verdict v;
+	} t[] = {
+		{ "198.51.100.1/30", 0xc6336400u, FILTER_IP_RESERVED },
+		{ "198.51.100.1/30", 0xc6336403u, FILTER_IP_RESERVED },
+		{ "198.51.100.1/30", 0xc6336402u, FILTER_PASS },
+		{ "198.51.100.1/30", 0xc6336401u, FILTER_IP_RESERVED },
+		{ "198.51.100.1/31", 0xc6336400u, FILTER_PASS },
+		{ "198.51.100.1/31", 0xc6336401u, FILTER_IP_RESERVED },
+		{ "198.51.100.1/32", 0xc6336401u, FILTER_IP_RESERVED },
+	};
+	struct cidr c;
+	uint8_t f[128];
+	size_t len, i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		ATF_REQUIRE_EQ(cidr_parse(t[i].net, &c), 0);
+		len = udp(f, t[i].src, 5353, 53, 4);
+		ATF_CHECK_EQ_MSG(filter_check(&c, f, len), t[i].v,
+		    "%s, source %08x", t[i].net, t[i].src);
+	}
+}
+
+ATF_TC_WITHOUT_HEAD(icmp_redirect_never_reaches_host);
+ATF_TC_BODY(icmp_redirect_never_reaches_host, tc)
+{
+	uint8_t f[128];
+	size_t len;
+
+	len = icmp(f, IN_A, 8);
+	f[L4] = 5;
+	CHECK_VERDICT(f, len, FILTER_ICMP_REDIRECT);
+	/* A later fragment has no ICMP header to judge. */
+	ip_frag(f, 0x0010);
+	CHECK_VERDICT(f, len, FILTER_PASS);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, cidr_parse_accepts_prefix);
@@ -879,6 +976,11 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, ip_outside_source_is_rejected);
 	ATF_TP_ADD_TC(tp, dhcp_from_zero_source_passes);
 	ATF_TP_ADD_TC(tp, zero_source_other_than_dhcp_is_rejected);
+	ATF_TP_ADD_TC(tp, arp_opcode_not_request_or_reply_is_rejected);
+	ATF_TP_ADD_TC(tp, arp_sender_is_host_network_or_broadcast);
+	ATF_TP_ADD_TC(tp, ip_source_is_host_network_or_broadcast);
+	ATF_TP_ADD_TC(tp, reserved_sources_by_prefix);
+	ATF_TP_ADD_TC(tp, icmp_redirect_never_reaches_host);
 	ATF_TP_ADD_TC(tp, ip_other_protocols_are_rejected);
 	ATF_TP_ADD_TC(tp, ip_bad_version_or_ihl_is_malformed);
 	ATF_TP_ADD_TC(tp, ip_header_beyond_frame_is_malformed);

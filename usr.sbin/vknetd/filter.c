@@ -7,7 +7,11 @@
  *
  * Two holes of the original are closed here: ARP whose sender hardware
  * address differs from the frame's source (cache poisoning of the host
- * on behalf of another MAC) and ICMP from any source address.
+ * on behalf of another MAC) and ICMP from any source address.  And no
+ * guest may speak as the host's own address, nor as the subnet's
+ * network or broadcast address (an echo request "from" the broadcast
+ * address would have the host answer every guest); only ARP requests
+ * and replies pass; ICMP redirects never reach the host.
  */
 #include <arpa/inet.h>
 
@@ -25,6 +29,9 @@
 #define IPPROTO_UDP_	17
 #define DHCP_CLIENT	68
 #define DHCP_SERVER	67
+#define ARPOP_REQUEST_	1
+#define ARPOP_REPLY_	2
+#define ICMP_REDIRECT_	5
 
 static const char *reasons[FILTER_NVERDICTS] = {
 	[FILTER_PASS] = "passed",
@@ -32,9 +39,13 @@ static const char *reasons[FILTER_NVERDICTS] = {
 	[FILTER_ARP_MALFORMED] = "malformed ARP",
 	[FILTER_ARP_SPOOFED] = "ARP sender MAC is not the source",
 	[FILTER_ARP_SUBNET] = "ARP sender outside subnet",
+	[FILTER_ARP_OPCODE] = "ARP neither request nor reply",
+	[FILTER_ARP_RESERVED] = "ARP sender is the host, network or broadcast",
 	[FILTER_IP_MALFORMED] = "malformed IPv4",
 	[FILTER_IP_PROTO] = "IP protocol not allowed",
 	[FILTER_IP_SUBNET] = "IPv4 source outside subnet",
+	[FILTER_IP_RESERVED] = "IPv4 source is the host, network or broadcast",
+	[FILTER_ICMP_REDIRECT] = "ICMP redirect",
 };
 
 int
@@ -68,6 +79,19 @@ cidr_contains(const struct cidr *c, uint32_t addr)
 	return ((addr & c->mask) == (c->addr & c->mask));
 }
 
+/*
+ * Addresses no guest may send from: the host's own, and the subnet's
+ * network and broadcast addresses where it has them (up to /30).
+ */
+static int
+reserved(const struct cidr *c, uint32_t addr)
+{
+	if (addr == c->addr)
+		return (1);
+	return (c->bits <= 30 && (addr == (c->addr & c->mask) ||
+	    addr == (c->addr | ~c->mask)));
+}
+
 static uint32_t
 get32(const uint8_t *p)
 {
@@ -91,11 +115,15 @@ check_arp(const struct cidr *c, const uint8_t *frame, size_t len)
 	    get16(arp + 2) != ETHERTYPE_IPV4 || arp[4] != MAC_LEN ||
 	    arp[5] != 4)
 		return (FILTER_ARP_MALFORMED);
+	if (get16(arp + 6) != ARPOP_REQUEST_ && get16(arp + 6) != ARPOP_REPLY_)
+		return (FILTER_ARP_OPCODE);
 	if (memcmp(arp + 8, frame + MAC_LEN, MAC_LEN) != 0)
 		return (FILTER_ARP_SPOOFED);
 	spa = get32(arp + 14);
 	if (spa != 0 && !cidr_contains(c, spa))
 		return (FILTER_ARP_SUBNET);
+	if (spa != 0 && reserved(c, spa))
+		return (FILTER_ARP_RESERVED);
 	return (FILTER_PASS);
 }
 
@@ -145,9 +173,12 @@ check_ipv4(const struct cidr *c, const uint8_t *frame, size_t len)
 	fragoff = get16(ip + 6) & 0x1fff;
 	if (fragoff == 0 && !transport_ok(proto, ip + hlen, total - hlen))
 		return (FILTER_IP_MALFORMED);
+	if (fragoff == 0 && proto == IPPROTO_ICMP_ &&
+	    ip[hlen] == ICMP_REDIRECT_)
+		return (FILTER_ICMP_REDIRECT);
 	src = get32(ip + 12);
 	if (cidr_contains(c, src))
-		return (FILTER_PASS);
+		return (reserved(c, src) ? FILTER_IP_RESERVED : FILTER_PASS);
 	if (src == 0 && fragoff == 0 && is_dhcp_request(proto, ip + hlen))
 		return (FILTER_PASS);
 	return (FILTER_IP_SUBNET);

@@ -20,9 +20,13 @@ enum filter_verdict {
 	FILTER_ARP_MALFORMED,
 	FILTER_ARP_SPOOFED,	/* sender MAC is not the frame's source */
 	FILTER_ARP_SUBNET,	/* sender IP outside the subnet */
+	FILTER_ARP_OPCODE,	/* not a request or a reply */
+	FILTER_ARP_RESERVED,	/* sender IP the host's, network, broadcast */
 	FILTER_IP_MALFORMED,
 	FILTER_IP_PROTO,	/* not ICMP, UDP or TCP */
 	FILTER_IP_SUBNET,	/* source outside the subnet */
+	FILTER_IP_RESERVED,	/* source the host's, network or broadcast */
+	FILTER_ICMP_REDIRECT,	/* a guest does not route the host */
 	FILTER_NVERDICTS
 };
 
