@@ -905,6 +905,37 @@ VKT_TC(bad_sizes_dropped_port_kept,
 }
 
 /*
+ * Issue 12: one frame from the TAP's MAC moved that MAC to the
+ * sender's port, and every other guest's unicast to the host went to
+ * the attacker instead.
+ */
+VKT_TC(guest_cannot_take_host_mac,
+    "A client frame from the host's MAC is dropped; unicast to the "
+    "host still reaches the host, not the client")
+{
+	uint8_t host[MAC_LEN], f[64];
+	int c[2], obs;
+	size_t n;
+	pid_t pid;
+
+	vkt_setup();
+	pid = vkt_daemon("-U", NULL);
+	obs = vkt_observer();
+	clients(c, 2);
+	vkt_if_mac(vkt_tap, host);
+	n = vkt_frame(f, fr_bcast, host, 1);
+	vkt_send(c[0], f, n);
+	vkt_expect_none(c[1], "B, A's frame from the host's MAC",
+	    VKT_NONE_MS);
+	vkt_expect_none(obs, "TAP, A's frame from the host's MAC", 0);
+	/* B to the host: the host gets it, A does not. */
+	vkt_send_tagged(c[1], host, B, 2, f, &n);
+	vkt_expect(obs, "TAP, B's unicast to the host", f, n);
+	vkt_expect_none(c[0], "A, B's unicast to the host", VKT_NONE_MS);
+	ATF_REQUIRE_EQ(vkt_stop(pid), 0);
+}
+
+/*
  * Issue 13: 32 or more empty messages queued ahead of a frame were
  * taken for end of file once the peer had closed, and the frame lost;
  * and a peer that closed with frames unread lost what it had sent
@@ -1371,6 +1402,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, thousand_clients);
 	ATF_TP_ADD_TC(tp, bad_sizes_dropped_port_kept);
 	ATF_TP_ADD_TC(tp, empty_messages_before_close_are_not_eof);
+	ATF_TP_ADD_TC(tp, guest_cannot_take_host_mac);
 	ATF_TP_ADD_TC(tp, second_instance_refused_same_socket);
 	ATF_TP_ADD_TC(tp, second_instance_refused_same_pidfile);
 	ATF_TP_ADD_TC(tp, stale_socket_replaced);

@@ -28,6 +28,7 @@ void	tap_close(struct tap *);
 int	netif_exists(const char *ifname);
 int	netif_is_up(const char *ifname);
 int	netif_set_up(const char *ifname, int up);
+int	netif_mac(const char *ifname, unsigned char mac[6]);
 int	netif_master(const char *ifname, char master[IFNAMSIZ]);
 int	netif_set_master(const char *ifname, const char *master);
 int	netif_bridge_create(const char *name);

@@ -167,6 +167,22 @@ netif_set_up(const char *ifname, int up)
 	return (rc);
 }
 
+int
+netif_mac(const char *ifname, unsigned char mac[6])
+{
+	struct ifreq ifr;
+	int s, rc, saved;
+
+	if (ifflags(ifname, &ifr, &s) == -1)
+		return (-1);
+	if ((rc = ioctl(s, SIOCGIFHWADDR, &ifr)) == 0)
+		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	saved = errno;
+	close(s);
+	errno = saved;
+	return (rc);
+}
+
 /*
  * The bridge an interface belongs to, from IFLA_MASTER.  (Not from
  * /sys/class/net: in a network namespace made without a new mount

@@ -56,6 +56,7 @@ enum drop_reason {
 	DROP_STALLED,		/* the peer stopped reading */
 	DROP_QFULL,		/* its queue full of other senders' frames */
 	DROP_ERROR,		/* the write failed otherwise */
+	DROP_HOSTMAC,		/* a client sent from the host's MAC */
 	DROP_NREASONS
 };
 

@@ -72,6 +72,7 @@ struct ingress {
 static const char *drop_names[DROP_NREASONS] = {
 	[DROP_SIZE] = "bad size",
 	[DROP_SOURCE] = "group source",
+	[DROP_HOSTMAC] = "host's MAC",
 	[DROP_FILTERED] = "filtered",
 	[DROP_STALLED] = "stalled peer",
 	[DROP_QFULL] = "queue full",
@@ -169,6 +170,7 @@ switch_init(struct vswitch *sw, struct pollfd *pfd, int maxports,
 	memset(sw, 0, sizeof(*sw));
 	sw->pfd = pfd;
 	sw->maxports = maxports;
+	sw->tap = -1;
 	sw->stall_ms = stall_ms;
 	sw->secure = secure;
 	sw->ports = calloc((size_t)maxports, sizeof(*sw->ports));
@@ -241,6 +243,8 @@ switch_add_port(struct vswitch *sw, enum port_kind kind, int fd)
 	}
 	p->slot = sw->nactive;
 	sw->active[sw->nactive++] = id;
+	if (kind == PORT_TAP)
+		sw->tap = id;
 	sw->pfd[id].fd = fd;
 	sw->pfd[id].events = POLLIN;
 	sw->pfd[id].revents = 0;
@@ -267,12 +271,25 @@ switch_close_port(struct vswitch *sw, int id)
 	last = sw->active[--sw->nactive];
 	sw->active[p->slot] = last;
 	sw->ports[last].slot = p->slot;
+	if (id == sw->tap)
+		sw->tap = -1;
 	p->kind = PORT_FREE;
 	p->fd = -1;
 	sw->pfd[id].fd = -1;
 	sw->pfd[id].revents = 0;
 	while (sw->high > 0 && sw->ports[sw->high - 1].kind == PORT_FREE)
 		sw->high--;
+}
+
+static int
+host_mac(const struct vswitch *sw, const uint8_t *mac)
+{
+	int i;
+
+	for (i = 0; i < sw->nhost_mac; i++)
+		if (memcmp(mac, sw->host_mac[i], MAC_LEN) == 0)
+			return (1);
+	return (0);
 }
 
 /* Count a drop against port p and note it in the frame's fate. */
@@ -365,6 +382,17 @@ output(struct vswitch *sw, struct fate *f, int out, struct frame *fr)
 		hold(sw, f->in, &op->waiters, out + 1);
 }
 
+/*
+ * The host's addresses are the host's: a frame for one goes to the
+ * TAP whatever the MAC table says, and no client may send from one.
+ */
+void
+switch_host_mac(struct vswitch *sw, const uint8_t *mac)
+{
+	if (sw->nhost_mac < 2 && !host_mac(sw, mac))
+		memcpy(sw->host_mac[sw->nhost_mac++], mac, MAC_LEN);
+}
+
 /* The life of a frame, from the port it came in on to its way out. */
 static void
 forward(struct vswitch *sw, struct fate *f, struct frame *fr)
@@ -383,7 +411,16 @@ forward(struct vswitch *sw, struct fate *f, struct frame *fr)
 		drop(ip, f, DROP_SOURCE);
 		return;
 	}
+	if (host_mac(sw, frame + MAC_LEN) && ip->kind != PORT_TAP) {
+		drop(ip, f, DROP_HOSTMAC);
+		return;
+	}
 	(void)machash_learn(sw->mac, frame + MAC_LEN, f->in, sw->now);
+	if (host_mac(sw, frame) && sw->tap != -1 && f->in != sw->tap) {
+		f->out = sw->tap;
+		output(sw, f, f->out, fr);
+		return;
+	}
 	if (!mac_is_group(frame) &&
 	    (f->out = machash_lookup(sw->mac, frame, sw->now)) !=
 	    MACHASH_NONE) {

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "ether.h"
 #include "filter.h"
 #include "port.h"
 
@@ -43,6 +44,9 @@ struct vswitch {
 	int		 nactive;
 	struct machash	*mac;
 	const struct cidr *secure;	/* NULL: -U, nothing filtered */
+	uint8_t		 host_mac[2][MAC_LEN]; /* the TAP's, the bridge's */
+	int		 nhost_mac;
+	int		 tap;		/* its port, or -1 */
 	time_t		 now;		/* monotonic seconds, per loop turn */
 	time_t		 started;	/* monotonic, for the uptime */
 	struct monitor	*mon;		/* control sessions (monitor.c) */
@@ -66,6 +70,7 @@ void	switch_free(struct vswitch *);
 int	switch_add_port(struct vswitch *, enum port_kind, int fd);
 void	switch_close_port(struct vswitch *, int id);
 void	switch_ready(struct vswitch *, int id, short revents);
+void	switch_host_mac(struct vswitch *, const uint8_t *mac);
 void	switch_tick(struct vswitch *, long long now_ms);
 void	switch_run_kicks(struct vswitch *);
 int	switch_timeout(const struct vswitch *);

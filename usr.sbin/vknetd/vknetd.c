@@ -449,8 +449,10 @@ main(int argc, char *argv[])
 	struct group *gr;
 	static const int caught[] = { SIGTERM, SIGINT, SIGUSR1, 0 };
 	sigset_t waitmask;
+	uint8_t mac[MAC_LEN];
+	const char *own;
 	pid_t other;
-	int maxports;
+	int maxports, i;
 
 	log_init("vknetd", 1);
 	parse_args(argc, argv, &cf);
@@ -513,6 +515,14 @@ main(int argc, char *argv[])
 	sw.started = sw.now;
 	if (switch_add_port(&sw, PORT_TAP, st.tap.fd) == -1)
 		startup_failed("no port for the TAP");
+	for (i = 0; i < 2; i++) {
+		if ((own = i == 0 ? st.tap.name : cf.bridge) == NULL)
+			continue;
+		if (netif_mac(own, mac) == -1)
+			startup_failed("MAC address of %s: %s", own,
+			    strerror(errno));
+		switch_host_mac(&sw, mac);
+	}
 	log_info("switching on %s, socket %s%s%s, %s mode", st.tap.name,
 	    cf.sockpath, cf.streampath != NULL ? ", stream socket " : "",
 	    cf.streampath != NULL ? cf.streampath : "",
