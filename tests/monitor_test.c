@@ -689,17 +689,17 @@ check_stats(const char *text, pid_t daemon)
 
 	/* Drops: a column per reason, bad size first. */
 	n = stats_row(text, 1, "PORT", t);
-	ATF_CHECK_MSG(n == 8 && strcmp(t[1], "BAD-SIZE") == 0 &&
+	ATF_CHECK_MSG(n == 9 && strcmp(t[1], "BAD-SIZE") == 0 &&
 	    strcmp(t[2], "GROUP-SOURCE") == 0 &&
 	    strcmp(t[3], "FILTERED") == 0, "drop headings:\n%s", text);
 	n = stats_row(text, 1, "1", t);
-	ATF_CHECK_MSG(n == 8 && num(t[1]) == 3 && num(t[2]) == 2 &&
+	ATF_CHECK_MSG(n == 9 && num(t[1]) == 3 && num(t[2]) == 2 &&
 	    num(t[3]) == 0, "client A's drops:\n%s", text);
 	n = stats_row(text, 1, "2", t);
-	ATF_CHECK_MSG(n == 8 && num(t[1]) == 0 && num(t[3]) == 1,
+	ATF_CHECK_MSG(n == 9 && num(t[1]) == 0 && num(t[3]) == 1,
 	    "client B's drops:\n%s", text);
 	n = stats_row(text, 1, "total", t);
-	ATF_CHECK_MSG(n == 8 && num(t[1]) == 3 && num(t[2]) == 2,
+	ATF_CHECK_MSG(n == 9 && num(t[1]) == 3 && num(t[2]) == 2,
 	    "total drops:\n%s", text);
 
 	n = stats_row(text, 2, "02:00:00:00:00:01", t);

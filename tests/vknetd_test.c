@@ -936,6 +936,45 @@ VKT_TC(guest_cannot_take_host_mac,
 }
 
 /*
+ * Issue 12: one guest filled the MAC table with invented source
+ * addresses, and all unicast of guests that came later was flooded to
+ * every port, readable by every guest.
+ */
+VKT_TC(mac_flood_leaves_later_guests_learned,
+    "A client sending from 17000 MACs is held to its -M share; clients "
+    "after it are learned and their unicast reaches only its port")
+{
+	uint8_t f[64], mac[MAC_LEN];
+	int c[3], i;
+	size_t n;
+	pid_t pid;
+
+	vkt_setup();
+	pid = vkt_daemon("-U", NULL);
+	c[0] = vkt_client();
+	for (i = 0; i < 17000; i++) {
+		vkt_mac(mac, 1000 + (unsigned int)i);
+		n = vkt_frame(f, fr_bcast, mac, (uint32_t)i);
+		vkt_send(c[0], f, n);
+	}
+	c[1] = vkt_client();
+	c[2] = vkt_client();
+	vkt_send_tagged(c[2], fr_bcast, C, 1, f, &n);
+	vkt_expect(c[1], "B, C's broadcast", f, n);
+	vkt_mac(mac, C);
+	vkt_send_tagged(c[1], mac, B, 2, f, &n);
+	vkt_expect(c[2], "C, B's unicast to it", f, n);
+	/* A floods B's answer: it must not get it. */
+	while (vkt_recv(c[0], f, 0) != -1)
+		;
+	vkt_mac(mac, B);
+	vkt_send_tagged(c[2], mac, C, 3, f, &n);
+	vkt_expect(c[1], "B, C's unicast to it", f, n);
+	vkt_expect_none(c[0], "A, C's unicast to B", VKT_NONE_MS);
+	ATF_REQUIRE_EQ(vkt_stop(pid), 0);
+}
+
+/*
  * Issue 13: 32 or more empty messages queued ahead of a frame were
  * taken for end of file once the peer had closed, and the frame lost;
  * and a peer that closed with frames unread lost what it had sent
@@ -1403,6 +1442,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, bad_sizes_dropped_port_kept);
 	ATF_TP_ADD_TC(tp, empty_messages_before_close_are_not_eof);
 	ATF_TP_ADD_TC(tp, guest_cannot_take_host_mac);
+	ATF_TP_ADD_TC(tp, mac_flood_leaves_later_guests_learned);
 	ATF_TP_ADD_TC(tp, second_instance_refused_same_socket);
 	ATF_TP_ADD_TC(tp, second_instance_refused_same_pidfile);
 	ATF_TP_ADD_TC(tp, stale_socket_replaced);

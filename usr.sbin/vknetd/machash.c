@@ -9,6 +9,10 @@
  * getrandom(2): a guest that makes up addresses cannot aim them all at
  * one chain.  An entry older than max_age is treated as absent by
  * lookups at once; machash_expire() returns such entries to the pool.
+ *
+ * Each port's entries are counted, so that learning can stop at a
+ * limit per port: one guest inventing addresses fills its own share
+ * of the table, not the table.
  */
 #include <sys/random.h>
 
@@ -33,13 +37,15 @@ struct machash {
 	uint32_t	 freelist;	/* entries given back */
 	uint32_t	 unused;	/* entries never handed out yet */
 	uint32_t	 count;
+	uint32_t	*nport;		/* entries per port */
+	int		 maxports;
 	time_t		 max_age;
 	time_t		 swept;		/* when expire last ran */
 	uint64_t	 seed;
 };
 
 struct machash *
-machash_new(uint32_t capacity, time_t max_age)
+machash_new(uint32_t capacity, time_t max_age, int maxports)
 {
 	struct machash *h;
 
@@ -51,7 +57,9 @@ machash_new(uint32_t capacity, time_t max_age)
 		h->nbuckets <<= 1;
 	h->pool = calloc(capacity, sizeof(*h->pool));
 	h->bucket = calloc(h->nbuckets, sizeof(*h->bucket));
-	if (h->pool == NULL || h->bucket == NULL) {
+	h->nport = calloc((size_t)maxports, sizeof(*h->nport));
+	h->maxports = maxports;
+	if (h->pool == NULL || h->bucket == NULL || h->nport == NULL) {
 		machash_free(h);
 		return (NULL);
 	}
@@ -70,6 +78,7 @@ machash_free(struct machash *h)
 		return;
 	free(h->pool);
 	free(h->bucket);
+	free(h->nport);
 	free(h);
 }
 
@@ -116,6 +125,7 @@ unlink_entry(struct machash *h, uint32_t *link)
 	e->next = h->freelist;
 	h->freelist = idx;
 	h->count--;
+	h->nport[e->port]--;
 }
 
 static int
@@ -124,19 +134,35 @@ stale(const struct machash *h, const struct entry *e, time_t now)
 	return (now - e->seen > h->max_age);
 }
 
+/*
+ * Learn that mac is behind port.  A port that has `limit' entries
+ * (0: no limit) learns no new address, nor takes one over from another
+ * port: MACHASH_LIMIT.
+ */
 enum machash_learned
-machash_learn(struct machash *h, const uint8_t *mac, int port, time_t now)
+machash_learn(struct machash *h, const uint8_t *mac, int port, time_t now,
+    uint32_t limit)
 {
 	struct entry *e;
 	uint32_t *link, idx;
 	int moved;
 
 	if ((e = find(h, mac, &link)) != NULL) {
-		moved = e->port != port && !stale(h, e, now);
+		if (e->port == port) {
+			e->seen = now;
+			return (MACHASH_REFRESHED);
+		}
+		if (limit != 0 && h->nport[port] >= limit)
+			return (MACHASH_LIMIT);
+		moved = !stale(h, e, now);
+		h->nport[e->port]--;
+		h->nport[port]++;
 		e->port = port;
 		e->seen = now;
 		return (moved ? MACHASH_MOVED : MACHASH_REFRESHED);
 	}
+	if (limit != 0 && h->nport[port] >= limit)
+		return (MACHASH_LIMIT);
 	/*
 	 * A full table is swept for aged entries at most once a second:
 	 * a guest inventing addresses must not cost a sweep per frame.
@@ -157,7 +183,14 @@ machash_learn(struct machash *h, const uint8_t *mac, int port, time_t now)
 	e->next = *head(h, mac);
 	*head(h, mac) = idx;
 	h->count++;
+	h->nport[port]++;
 	return (MACHASH_ADDED);
+}
+
+uint32_t
+machash_port_count(const struct machash *h, int port)
+{
+	return (h->nport[port]);
 }
 
 int

@@ -14,16 +14,19 @@ enum machash_learned {
 	MACHASH_REFRESHED,	/* known on this port; age reset */
 	MACHASH_ADDED,
 	MACHASH_MOVED,		/* was on another port */
-	MACHASH_FULL		/* no room: not learned */
+	MACHASH_FULL,		/* no room: not learned */
+	MACHASH_LIMIT		/* the port has its fill: not learned */
 };
 
 struct machash;
 
-struct machash	*machash_new(uint32_t capacity, time_t max_age);
+struct machash	*machash_new(uint32_t capacity, time_t max_age,
+		    int maxports);
 void		 machash_free(struct machash *);
 enum machash_learned
 		 machash_learn(struct machash *, const uint8_t *mac, int port,
-		    time_t now);
+		    time_t now, uint32_t limit);
+uint32_t	 machash_port_count(const struct machash *, int port);
 int		 machash_lookup(struct machash *, const uint8_t *mac,
 		    time_t now);
 void		 machash_forget_port(struct machash *, int port);

@@ -57,6 +57,7 @@ enum drop_reason {
 	DROP_QFULL,		/* its queue full of other senders' frames */
 	DROP_ERROR,		/* the write failed otherwise */
 	DROP_HOSTMAC,		/* a client sent from the host's MAC */
+	DROP_MACLIMIT,		/* from a MAC past the port's -M limit */
 	DROP_NREASONS
 };
 

@@ -73,6 +73,7 @@ static const char *drop_names[DROP_NREASONS] = {
 	[DROP_SIZE] = "bad size",
 	[DROP_SOURCE] = "group source",
 	[DROP_HOSTMAC] = "host's MAC",
+	[DROP_MACLIMIT] = "MAC limit",
 	[DROP_FILTERED] = "filtered",
 	[DROP_STALLED] = "stalled peer",
 	[DROP_QFULL] = "queue full",
@@ -165,19 +166,21 @@ want_out(struct vswitch *sw, int id, int on)
 
 int
 switch_init(struct vswitch *sw, struct pollfd *pfd, int maxports,
-    time_t max_age, int stall_ms, const struct cidr *secure)
+    time_t max_age, int stall_ms, uint32_t mac_limit,
+    const struct cidr *secure)
 {
 	memset(sw, 0, sizeof(*sw));
 	sw->pfd = pfd;
 	sw->maxports = maxports;
 	sw->tap = -1;
 	sw->stall_ms = stall_ms;
+	sw->mac_limit = mac_limit;
 	sw->secure = secure;
 	sw->ports = calloc((size_t)maxports, sizeof(*sw->ports));
 	sw->active = calloc((size_t)maxports, sizeof(*sw->active));
 	sw->dirty = calloc((size_t)maxports, sizeof(*sw->dirty));
 	sw->kick = calloc((size_t)maxports, sizeof(*sw->kick));
-	sw->mac = machash_new(MACHASH_SIZE, max_age);
+	sw->mac = machash_new(MACHASH_SIZE, max_age, maxports);
 	if (sw->ports == NULL || sw->active == NULL || sw->dirty == NULL ||
 	    sw->kick == NULL || sw->mac == NULL ||
 	    pool_init(POOL_FRAMES) == -1) {
@@ -415,7 +418,12 @@ forward(struct vswitch *sw, struct fate *f, struct frame *fr)
 		drop(ip, f, DROP_HOSTMAC);
 		return;
 	}
-	(void)machash_learn(sw->mac, frame + MAC_LEN, f->in, sw->now);
+	/* The TAP carries the host's side, with -b a whole LAN: no limit. */
+	if (machash_learn(sw->mac, frame + MAC_LEN, f->in, sw->now,
+	    ip->kind == PORT_TAP ? 0 : sw->mac_limit) == MACHASH_LIMIT) {
+		drop(ip, f, DROP_MACLIMIT);
+		return;
+	}
 	if (host_mac(sw, frame) && sw->tap != -1 && f->in != sw->tap) {
 		f->out = sw->tap;
 		output(sw, f, f->out, fr);

@@ -51,6 +51,7 @@ struct vswitch {
 	time_t		 started;	/* monotonic, for the uptime */
 	struct monitor	*mon;		/* control sessions (monitor.c) */
 	int		 stall_ms;	/* -W: a port taking nothing is stalled */
+	uint32_t	 mac_limit;	/* -M: MACs a client may have learned */
 	long long	 now_ms;	/* monotonic, per loop turn */
 	long long	 stall_check_ms; /* when queues were last looked at */
 	int		*dirty;		/* ports with frames to send now */
@@ -65,7 +66,8 @@ struct vswitch {
 };
 
 int	switch_init(struct vswitch *, struct pollfd *, int maxports,
-	    time_t max_age, int stall_ms, const struct cidr *secure);
+	    time_t max_age, int stall_ms, uint32_t mac_limit,
+	    const struct cidr *secure);
 void	switch_free(struct vswitch *);
 int	switch_add_port(struct vswitch *, enum port_kind, int fd);
 void	switch_close_port(struct vswitch *, int id);

@@ -55,6 +55,8 @@
 #define DEFAULT_AGE	300
 #define MAX_AGE		(24 * 3600)
 #define DEFAULT_STALL	100	/* ms; see "QUEUES" in vknetd.8 */
+#define DEFAULT_MACS	1024	/* per client; see -M in vknetd.8 */
+#define MAX_MACS	16384	/* the whole table */
 #define MAX_STALL	60000
 #define MAX_PORTS	4096
 #define FD_RESERVE	32	/* listeners, sessions, syslog, stdio */
@@ -78,6 +80,7 @@ struct config {
 	struct cidr	 cidr;
 	time_t		 max_age;
 	int		 stall_ms;	/* -W */
+	uint32_t	 mac_limit;	/* -M */
 	int		 debug;
 	int		 secure;
 	int		 client;	/* 'c' or 's': talk to a daemon */
@@ -111,7 +114,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: vknetd [-dU] [-A seconds] [-b bridge] "
 	    "[-i pidfile] [-p socket_path]\n"
-	    "              [-q stream_path] [-t tap] [-W ms] "
+	    "              [-M count] [-q stream_path] [-t tap] [-W ms] "
 	    "[address/cidrbits]\n"
 	    "       vknetd -c [-x] [-w file] [-p socket_path]\n"
 	    "       vknetd -s [-p socket_path]\n");
@@ -189,9 +192,10 @@ parse_args(int argc, char *argv[], struct config *cf)
 	cf->pidpath = DEFAULT_PIDFILE;
 	cf->max_age = DEFAULT_AGE;
 	cf->stall_ms = DEFAULT_STALL;
+	cf->mac_limit = DEFAULT_MACS;
 	cf->secure = 1;
-	while ((ch = getopt(argc, argv, "A:b:cdi:p:q:st:UW:w:x")) != -1) {
-		daemon_only |= strchr("AbdiqtUW", ch) != NULL;
+	while ((ch = getopt(argc, argv, "A:b:cdi:M:p:q:st:UW:w:x")) != -1) {
+		daemon_only |= strchr("AbdiMqtUW", ch) != NULL;
 		switch (ch) {
 		case 'A':
 			cf->max_age = (time_t)strtonum(optarg, 1, MAX_AGE,
@@ -218,6 +222,15 @@ parse_args(int argc, char *argv[], struct config *cf)
 			break;
 		case 'i':
 			cf->pidpath = optarg;
+			break;
+		case 'M':
+			cf->mac_limit = (uint32_t)strtonum(optarg, 1, MAX_MACS,
+			    &errstr);
+			if (errstr != NULL) {
+				log_warnx("-M %s: MAC limit is %s (1..%d)",
+				    optarg, errstr, MAX_MACS);
+				usage();
+			}
 			break;
 		case 'p':
 			cf->sockpath = optarg;
@@ -500,7 +513,7 @@ main(int argc, char *argv[])
 
 	if ((pfd = calloc((size_t)(PFD_PORTS + maxports), sizeof(*pfd))) ==
 	    NULL || switch_init(&sw, pfd + PFD_PORTS, maxports, cf.max_age,
-	    cf.stall_ms, cf.secure ? &cf.cidr : NULL) == -1 ||
+	    cf.stall_ms, cf.mac_limit, cf.secure ? &cf.cidr : NULL) == -1 ||
 	    monitor_new(&sw, pfd + PFD_MONITOR) == NULL)
 		startup_failed("out of memory");
 	if (pollset_init(pfd, PFD_PORTS + maxports) == -1)
