@@ -975,6 +975,89 @@ VKT_TC(mac_flood_leaves_later_guests_learned,
 }
 
 /*
+ * Issue 12: an ARP request from the attacker with the victim's address
+ * and its own MAC passed the rules, moved the host's neighbour entry
+ * for the victim to the attacker, and a datagram "from" the victim sent
+ * by the attacker then reached a host socket.
+ */
+static size_t
+arp_as(uint8_t *f, unsigned int who, const char *spa, const char *tpa)
+{
+	struct fr_arp a = { .op = ARP_REQUEST };
+	uint8_t src[MAC_LEN];
+
+	vkt_mac(src, who);
+	vkt_mac(a.sha, who);
+	a.spa = vkt_ip(spa);
+	a.tpa = vkt_ip(tpa);
+	return (fr_arp(f, fr_bcast, src, &a));
+}
+
+static int
+host_udp_socket(uint16_t port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	int fd;
+
+	sin.sin_port = htons(port);
+	sin.sin_addr.s_addr = vkt_ip(HOST_IP);
+	if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0)) == -1 ||
+	    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1)
+		atf_tc_fail("UDP socket on %s: %s", HOST_IP, strerror(errno));
+	return (fd);
+}
+
+VKT_TC(guest_cannot_poison_host_arp_for_another,
+    "A client that claims another client's IPv4 address (ARP, source) "
+    "is dropped: the host's neighbour entry and sockets stay the victim's")
+{
+	static const char *victim_ip = "198.51.100.11";
+	uint8_t f[128], vmac[MAC_LEN];
+	char want[64];
+	struct pollfd pfd = { .events = POLLIN };
+	struct fr_addrs ad;
+	struct vkt_run r;
+	int c[2];
+	size_t n;
+	pid_t pid;
+
+	vkt_setup();
+	pid = vkt_daemon(VKT_NET, NULL);
+	clients(c, 2);			/* A attacks, B is the victim */
+	pfd.fd = host_udp_socket(5000);
+	/* B owns .11: the host learns it from B's ARP. */
+	n = arp_as(f, B, victim_ip, HOST_IP);
+	vkt_send(c[1], f, n);
+	vkt_nap(200);
+	vkt_mac(vmac, B);
+	mac_fmt(want, vmac);
+	vkt_run(&r, NULL, "/sbin/ip", "neigh", "show", victim_ip, NULL);
+	ATF_REQUIRE_MSG(strstr(r.out, want) != NULL,
+	    "the host did not learn B at %s: %s", victim_ip, r.out);
+	/* A claims .11 with its own MAC, by ARP and by a datagram. */
+	n = arp_as(f, A, victim_ip, HOST_IP);
+	vkt_send(c[0], f, n);
+	memset(&ad, 0, sizeof(ad));
+	vkt_if_mac(vkt_tap, ad.dst);
+	vkt_mac(ad.src, A);
+	ad.sip = vkt_ip(victim_ip);
+	ad.dip = vkt_ip(HOST_IP);
+	n = fr_udp(f, &ad, 5000, 5000, "spoof", 5);
+	vkt_send(c[0], f, n);
+	vkt_nap(200);
+	vkt_run(&r, NULL, "/sbin/ip", "neigh", "show", victim_ip, NULL);
+	ATF_CHECK_MSG(strstr(r.out, want) != NULL,
+	    "the host's entry for %s moved: %s", victim_ip, r.out);
+	ATF_CHECK_MSG(poll(&pfd, 1, VKT_NONE_MS) == 0,
+	    "a datagram from the spoofed %s reached a host socket",
+	    victim_ip);
+	/* Nor may A speak as the victim to B. */
+	vkt_expect_none(c[1], "B, A's ARP as B", 0);
+	close(pfd.fd);
+	ATF_REQUIRE_EQ(vkt_stop(pid), 0);
+}
+
+/*
  * Issue 13: 32 or more empty messages queued ahead of a frame were
  * taken for end of file once the peer had closed, and the frame lost;
  * and a peer that closed with frames unread lost what it had sent
@@ -1443,6 +1526,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, empty_messages_before_close_are_not_eof);
 	ATF_TP_ADD_TC(tp, guest_cannot_take_host_mac);
 	ATF_TP_ADD_TC(tp, mac_flood_leaves_later_guests_learned);
+	ATF_TP_ADD_TC(tp, guest_cannot_poison_host_arp_for_another);
 	ATF_TP_ADD_TC(tp, second_instance_refused_same_socket);
 	ATF_TP_ADD_TC(tp, second_instance_refused_same_pidfile);
 	ATF_TP_ADD_TC(tp, stale_socket_replaced);

@@ -46,6 +46,7 @@ static const char *reasons[FILTER_NVERDICTS] = {
 	[FILTER_IP_SUBNET] = "IPv4 source outside subnet",
 	[FILTER_IP_RESERVED] = "IPv4 source is the host, network or broadcast",
 	[FILTER_ICMP_REDIRECT] = "ICMP redirect",
+	[FILTER_ADDR_OWNED] = "IPv4 address of the host or another port",
 };
 
 int
@@ -196,6 +197,34 @@ filter_check(const struct cidr *c, const uint8_t *frame, size_t len)
 		return (check_ipv4(c, frame, len));
 	}
 	return (FILTER_ETHERTYPE);
+}
+
+/*
+ * The IPv4 address a frame speaks for, if any: an ARP sender's, or an
+ * IPv4 source; 0.0.0.0 (a probe, a DHCP request) speaks for none.
+ * Only the fields read are checked for length: the rules of
+ * filter_check() judge the rest.
+ */
+int
+filter_claim(const uint8_t *frame, size_t len, uint32_t *addr)
+{
+	if (len < ETHER_HDR)
+		return (0);
+	switch (frame_ethertype(frame)) {
+	case ETHERTYPE_ARP:
+		if (len < ETHER_HDR + ARP_LEN)
+			return (0);
+		*addr = get32(frame + ETHER_HDR + 14);
+		break;
+	case ETHERTYPE_IPV4:
+		if (len < ETHER_HDR + IP_MINHDR)
+			return (0);
+		*addr = get32(frame + ETHER_HDR + 12);
+		break;
+	default:
+		return (0);
+	}
+	return (*addr != 0);
 }
 
 const char *

@@ -27,6 +27,7 @@ enum filter_verdict {
 	FILTER_IP_SUBNET,	/* source outside the subnet */
 	FILTER_IP_RESERVED,	/* source the host's, network or broadcast */
 	FILTER_ICMP_REDIRECT,	/* a guest does not route the host */
+	FILTER_ADDR_OWNED,	/* IPv4 address of the host or another port */
 	FILTER_NVERDICTS
 };
 
@@ -36,5 +37,7 @@ enum filter_verdict
 		 filter_check(const struct cidr *, const uint8_t *frame,
 		    size_t len);
 const char	*filter_reason(enum filter_verdict);
+int		 filter_claim(const uint8_t *frame, size_t len,
+		    uint32_t *addr);
 
 #endif

@@ -181,8 +181,9 @@ switch_init(struct vswitch *sw, struct pollfd *pfd, int maxports,
 	sw->dirty = calloc((size_t)maxports, sizeof(*sw->dirty));
 	sw->kick = calloc((size_t)maxports, sizeof(*sw->kick));
 	sw->mac = machash_new(MACHASH_SIZE, max_age, maxports);
+	sw->owners = machash_new(MACHASH_SIZE, max_age, maxports);
 	if (sw->ports == NULL || sw->active == NULL || sw->dirty == NULL ||
-	    sw->kick == NULL || sw->mac == NULL ||
+	    sw->kick == NULL || sw->mac == NULL || sw->owners == NULL ||
 	    pool_init(POOL_FRAMES) == -1) {
 		switch_free(sw);
 		return (-1);
@@ -205,6 +206,7 @@ switch_free(struct vswitch *sw)
 		if (sw->ports[id].kind != PORT_FREE)
 			switch_close_port(sw, id);
 	machash_free(sw->mac);
+	machash_free(sw->owners);
 	pool_free();
 	free(sw->ports);
 	free(sw->active);
@@ -213,7 +215,7 @@ switch_free(struct vswitch *sw)
 	sw->ports = NULL;
 	sw->active = NULL;
 	sw->dirty = sw->kick = NULL;
-	sw->mac = NULL;
+	sw->mac = sw->owners = NULL;
 }
 
 int
@@ -268,6 +270,7 @@ switch_close_port(struct vswitch *sw, int id)
 	if (sw->pfd[id].events & POLLOUT)
 		sw->nbacklog--;
 	machash_forget_port(sw->mac, id);
+	machash_forget_port(sw->owners, id);
 	port_stats_add(&sw->closed, &p->st);
 	pollset_forget(&sw->pfd[id]);
 	port_close(p);
@@ -396,6 +399,37 @@ switch_host_mac(struct vswitch *sw, const uint8_t *mac)
 		memcpy(sw->host_mac[sw->nhost_mac++], mac, MAC_LEN);
 }
 
+/*
+ * Secure mode: a client owns the IPv4 addresses it speaks for first
+ * (ARP sender, IPv4 source), as the MAC table owns MACs, up to -M of
+ * them and until they age out or the port closes.  A frame from any
+ * other port that speaks for an owned address, or for the host's, is
+ * dropped, wherever it goes: no guest can poison the host's neighbour
+ * entry for another guest, nor pose as it to anyone.
+ */
+static enum filter_verdict
+check_claim(struct vswitch *sw, int in, const uint8_t *frame, size_t len)
+{
+	uint8_t key[MAC_LEN] = { 0 };
+	uint32_t addr;
+	int owner;
+
+	if (!filter_claim(frame, len, &addr))
+		return (FILTER_PASS);
+	if (addr == sw->secure->addr)
+		return (FILTER_ADDR_OWNED);
+	key[2] = (uint8_t)(addr >> 24);
+	key[3] = (uint8_t)(addr >> 16);
+	key[4] = (uint8_t)(addr >> 8);
+	key[5] = (uint8_t)addr;
+	owner = machash_lookup(sw->owners, key, sw->now);
+	if ((owner != MACHASH_NONE && owner != in) ||
+	    machash_learn(sw->owners, key, in, sw->now, sw->mac_limit) ==
+	    MACHASH_LIMIT)
+		return (FILTER_ADDR_OWNED);
+	return (FILTER_PASS);
+}
+
 /* The life of a frame, from the port it came in on to its way out. */
 static void
 forward(struct vswitch *sw, struct fate *f, struct frame *fr)
@@ -416,6 +450,12 @@ forward(struct vswitch *sw, struct fate *f, struct frame *fr)
 	}
 	if (host_mac(sw, frame + MAC_LEN) && ip->kind != PORT_TAP) {
 		drop(ip, f, DROP_HOSTMAC);
+		return;
+	}
+	if (sw->secure != NULL && ip->kind != PORT_TAP &&
+	    (f->verdict = check_claim(sw, f->in, frame, f->len)) !=
+	    FILTER_PASS) {
+		drop(ip, f, DROP_FILTERED);
 		return;
 	}
 	/* The TAP carries the host's side, with -b a whole LAN: no limit. */
@@ -585,6 +625,7 @@ switch_tick(struct vswitch *sw, long long now_ms)
 	sw->now_ms = now_ms;
 	if (now != sw->now) {
 		(void)machash_expire(sw->mac, now);
+		(void)machash_expire(sw->owners, now);
 		close_cut_streams(sw);
 	}
 	sw->now = now;

@@ -43,6 +43,7 @@ struct vswitch {
 	int		*active;	/* ids of ports in use, for flooding */
 	int		 nactive;
 	struct machash	*mac;
+	struct machash	*owners;	/* secure: IPv4 address -> its port */
 	const struct cidr *secure;	/* NULL: -U, nothing filtered */
 	uint8_t		 host_mac[2][MAC_LEN]; /* the TAP's, the bridge's */
 	int		 nhost_mac;
