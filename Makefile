@@ -24,8 +24,8 @@ check:
 lint:
 	@$(DEPENDS) build
 	@$(MAKE) clean
-	@$(MAKE) all
-	@$(MAKE) -C tests
+	@$(MAKE) all WERROR=1
+	@$(MAKE) -C tests WERROR=1
 	mandoc -T lint -W warning $(MANS)
 
 demo:

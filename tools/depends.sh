@@ -9,7 +9,7 @@ set -e
 pkgs_build="make gcc libc6-dev libbsd-dev pkg-config mandoc"
 pkgs_check="$pkgs_build kyua atf-sh libatf-dev iproute2 iputils-ping \
 	tcpdump openssh-server openssh-client systemd man-db procps \
-	qemu-system-x86 busybox-static cpio"
+	qemu-system-x86 busybox-static cpio dpkg-dev binutils"
 pkgs_demo="$pkgs_build iproute2 iputils-ping"
 pkgs_bench="$pkgs_build iproute2 openssh-server openssh-client vde2 \
 	libvdeplug-dev"

@@ -367,7 +367,9 @@ detach(void)
 	log_init("vknetd", 0);
 	if (pidfile_write(st.pfh) == -1)
 		log_warn("%s", "pidfile");
-	(void)write(ready[1], "", 1);
+	/* The parent is waiting; if it is gone, no one is left to tell. */
+	if (write(ready[1], "", 1) != 1)
+		log_warn("%s", "ready pipe");
 	close(ready[1]);
 }
 
