@@ -1,5 +1,5 @@
 # vknet: vknetd(8), the virtual switch, and vknet(1), which joins two
-# switches over ssh.  Targets: all check lint demo bench install
+# switches over ssh.  Targets: all check lint demo fuzz bench install
 # uninstall clean.
 SUBDIR	= usr.sbin/vknetd usr.bin/vknet
 MANS	= share/man/man8/vknetd.8 share/man/man1/vknet.1
@@ -19,6 +19,7 @@ check:
 	@$(DEPENDS) check
 	@$(MAKE) all
 	@$(MAKE) -C tests
+	@$(MAKE) -s -C tests/fuzz replay
 	@sh tools/check.sh
 
 lint:
@@ -32,6 +33,11 @@ demo:
 	@$(DEPENDS) demo
 	@$(MAKE) all
 	@sh tools/demo.sh
+
+# Each fuzz harness under libFuzzer for FUZZ_SECS; see tests/fuzz.
+fuzz:
+	@$(DEPENDS) fuzz
+	@$(MAKE) -C tests/fuzz fuzz
 
 # Performance next to vde_switch and the rest; see tools/bench/bench.sh.
 bench:
@@ -47,7 +53,7 @@ uninstall:
 	@$(INSTALL_SH) uninstall
 
 clean:
-	@for d in $(SUBDIR) tests tools/bench; do \
+	@for d in $(SUBDIR) tests tests/fuzz tools/bench; do \
 	    $(MAKE) -C $$d clean || exit 1; done
 
-.PHONY: all check lint demo bench install uninstall clean
+.PHONY: all check lint demo fuzz bench install uninstall clean

@@ -1121,6 +1121,50 @@ require_first_intact(pid_t pid)
 	still_forwards();
 }
 
+/* Room for vknetd's reserve of 32 descriptors and a few ports. */
+static void
+two_ports(void)
+{
+	struct rlimit rl = { 32 + 2, 32 + 2 };
+
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+		_exit(126);
+}
+
+VKT_TC(refused_connections_logged_unlimited,
+    "5000 connections refused for a full port table make one log line, "
+    "not one each")
+{
+	struct vkt_run r;
+	const char *p;
+	pid_t pid;
+	int i, fd, lines = 0;
+
+	vkt_setup();
+	vkt_daemon_prep = two_ports;
+	pid = vkt_daemon(VKT_NET, NULL);
+	vkt_daemon_prep = NULL;
+	/* The first 16 are held, filling the table; the rest come and go. */
+	for (i = 0; i < 16 + 5000; i++) {
+		if ((fd = socket(AF_UNIX, SOCK_SEQPACKET, 0)) == -1)
+			atf_tc_fail("socket: %s", strerror(errno));
+		if (connect(fd, (struct sockaddr *)&(struct sockaddr_un){
+		    .sun_family = AF_UNIX, .sun_path = VKT_SOCK },
+		    sizeof(struct sockaddr_un)) == -1)
+			atf_tc_fail("connect %d: %s", i, strerror(errno));
+		if (i >= 16)
+			close(fd);
+	}
+	vkt_nap(VKT_NONE_MS);
+	ATF_REQUIRE_EQ(vkt_stop(pid), 0);
+	vkt_output(pid, &r);
+	for (p = r.err; (p = strstr(p, "connection refused")) != NULL; p++)
+		lines++;
+	ATF_REQUIRE_MSG(lines >= 1, "no refusal logged: %s", vkt_flat(r.err));
+	ATF_REQUIRE_MSG(lines <= 2, "%d refusals logged: %s", lines,
+	    vkt_flat(r.err));
+}
+
 VKT_TC(second_instance_refused_same_socket,
     "A second vknetd on the same socket exits non-zero; the first "
     "still forwards")
@@ -1527,6 +1571,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, guest_cannot_take_host_mac);
 	ATF_TP_ADD_TC(tp, mac_flood_leaves_later_guests_learned);
 	ATF_TP_ADD_TC(tp, guest_cannot_poison_host_arp_for_another);
+	ATF_TP_ADD_TC(tp, refused_connections_logged_unlimited);
 	ATF_TP_ADD_TC(tp, second_instance_refused_same_socket);
 	ATF_TP_ADD_TC(tp, second_instance_refused_same_pidfile);
 	ATF_TP_ADD_TC(tp, stale_socket_replaced);

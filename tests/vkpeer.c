@@ -412,7 +412,7 @@ main(int argc, char *argv[])
 	const char *errstr, *mac = NULL, *ip = NULL, *dst = NULL;
 	long long secs = 0, count = 0, deadline;
 	sigset_t mask;
-	int ch;
+	int ch, rc;
 
 	while ((ch = getopt(argc, argv, "a:c:m:P:p:t:v")) != -1) {
 		switch (ch) {
@@ -464,5 +464,10 @@ main(int argc, char *argv[])
 		deadline = now_ms() + p.ping->count * ECHO_GAP_MS + GRACE_MS;
 	else
 		deadline = NEVER;
-	return (run(&p, deadline, &mask));
+	rc = run(&p, deadline, &mask);
+	if (p.ping != NULL) {
+		free(p.ping->seen);
+		free(p.ping);
+	}
+	return (rc);
 }

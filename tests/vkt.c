@@ -401,6 +401,8 @@ add_hostmac(const char *ifname)
  * Start vknetd in the foreground with the given arguments, adding
  * "-p VKT_SOCK" and "-i VKT_PIDFILE" unless they are among them.
  */
+void (*vkt_daemon_prep)(void);
+
 pid_t
 vkt_daemon(const char *arg, ...)
 {
@@ -433,7 +435,7 @@ vkt_daemon(const char *arg, ...)
 		argv[argc++] = VKT_PIDFILE;
 	}
 	memcpy(argv + argc, user, (size_t)(n + 1) * sizeof(*user));
-	pid = vkt_spawn(NULL, argv);
+	pid = vkt_spawn(vkt_daemon_prep, argv);
 	await_ready(pid, sock);
 	add_hostmac(vkt_tap);
 	if (bridge != NULL)

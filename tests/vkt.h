@@ -52,6 +52,7 @@ void	 vkt_run(struct vkt_run *, void (*prep)(void), const char *arg0,
 	    ...);
 const char *vkt_flat(const char *);
 pid_t	 vkt_daemon(const char *arg, ...);
+extern void (*vkt_daemon_prep)(void);	/* run in the child, if set */
 int	 vkt_stop(pid_t);
 int	 vkt_kill(pid_t, int sig);
 int	 vkt_alive(pid_t);

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Install the Debian packages a make target needs, only when missing.
-# Usage: tools/depends.sh [build|check|demo|bench ...]
+# Usage: tools/depends.sh [build|check|demo|fuzz|bench ...]
 # Also creates the "vknet" system group that vknetd's socket belongs to,
 # and for check fetches the kernel that qemu_test boots its guests with
 # (tools/qemu-kernel.sh).  Installing leaves no new service behind: a
@@ -13,8 +13,9 @@ pkgs_check="$pkgs_build kyua atf-sh libatf-dev iproute2 iputils-ping \
 	tcpdump openssh-server openssh-client systemd man-db procps \
 	qemu-system-x86 busybox-static cpio \
 	vdeplug vde2 libvdeplug-slirp dnsmasq-base \
-	dpkg-dev debhelper lintian fakeroot"
+	dpkg-dev debhelper lintian fakeroot binutils"
 pkgs_demo="$pkgs_build iproute2 iputils-ping"
+pkgs_fuzz="$pkgs_build clang libclang-rt-14-dev"
 pkgs_bench="$pkgs_build iproute2 openssh-server openssh-client vde2 \
 	libvdeplug-dev"
 

@@ -93,6 +93,28 @@ log_debug(const char *fmt, ...)
 }
 
 void
+log_limited(struct log_limit *ll, time_t now, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	if (ll->started && now - ll->last < ll->interval) {
+		ll->suppressed++;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (ll->suppressed != 0)
+		log_warnx("%s (%lu more suppressed)", msg, ll->suppressed);
+	else
+		log_warnx("%s", msg);
+	ll->started = 1;
+	ll->last = now;
+	ll->suppressed = 0;
+}
+
+void
 fatal(const char *fmt, ...)
 {
 	const char *errstr = strerror(errno);

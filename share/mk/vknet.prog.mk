@@ -2,22 +2,22 @@
 # Sources from lib/libvknet are compiled in directly; it is small.
 TOP	?= ../..
 LIBDIR	 = $(TOP)/lib/libvknet
+# A user's CFLAGS, CPPFLAGS and LDFLAGS (environment or command line)
+# are added to, never needed: our include paths live in VK_CPPFLAGS.
+# -Werror only with WERROR=1 (make lint, CI), not in a user's build.
 CC	?= cc
-# A user's CFLAGS, CPPFLAGS and LDFLAGS (dpkg-buildflags', say) are
-# added to, never needed: include paths are in CPPFLAGS of our own.
-# Warnings stop the build only for make lint and CI (WERROR=1).
-CFLAGS	?= -O2 -g
-CFLAGS	+= -std=c11 -Wall -Wextra -Wshadow -Wpointer-arith \
-	   -Wstrict-prototypes -Wmissing-prototypes $(SANITIZE_FLAGS)
-CPPFLAGS += -D_GNU_SOURCE -I$(LIBDIR)
-ifdef WERROR
-CFLAGS	+= -Werror
-endif
-LDLIBS	+= -lbsd
 ifdef SANITIZE
 SANITIZE_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer
-LDFLAGS	+= -fsanitize=address,undefined
+override LDFLAGS += -fsanitize=address,undefined
 endif
+CFLAGS	?= -O2 -g
+VK_CPPFLAGS = -D_GNU_SOURCE -I$(LIBDIR)
+VK_CFLAGS = -std=c11 -Wall -Wextra -Wshadow -Wpointer-arith \
+	   -Wstrict-prototypes -Wmissing-prototypes $(SANITIZE_FLAGS) \
+	   $(if $(WERROR),-Werror)
+override CPPFLAGS := $(VK_CPPFLAGS) $(CPPFLAGS)
+override CFLAGS := $(VK_CFLAGS) $(CFLAGS)
+LDLIBS	+= -lbsd
 
 OBJS	 = $(SRCS:.c=.o) $(LIBSRCS:%.c=$(LIBDIR)/%.o)
 

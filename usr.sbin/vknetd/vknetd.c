@@ -403,15 +403,18 @@ detach(void)
 static void
 accept_clients(struct vswitch *sw, int lfd, enum port_kind kind)
 {
+	/* A member of the group can connect at will: a line a minute. */
+	static struct log_limit full = LOG_LIMIT(60), refused = LOG_LIMIT(60);
 	int fd, n;
 
 	for (n = 0; n < 64 && (fd = listener_accept(lfd)) != -1; n++) {
 		if (switch_add_port(sw, kind, fd) == -1) {
 			if (errno == ENFILE)
-				log_warnx("port table full (%d): connection "
-				    "refused", sw->maxports);
+				log_limited(&full, sw->now, "port table full "
+				    "(%d): connection refused", sw->maxports);
 			else
-				log_warn("connection refused");
+				log_limited(&refused, sw->now, "connection "
+				    "refused: %s", strerror(errno));
 			close(fd);
 		}
 	}
