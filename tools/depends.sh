@@ -11,8 +11,8 @@ pkgs_check="$pkgs_build kyua atf-sh libatf-dev iproute2 iputils-ping \
 	tcpdump openssh-server openssh-client systemd man-db procps \
 	qemu-system-x86 busybox-static cpio"
 pkgs_demo="$pkgs_build iproute2 iputils-ping"
-pkgs_bench="$pkgs_build iproute2 openssh-server openssh-client vde2 \
-	libvdeplug-dev"
+pkgs_bench="$pkgs_build iproute2 openssh-server openssh-client vde2 vdeplug \
+	libvdeplug-dev iperf3 jq"
 
 want=""
 for target in "${@:-check}"; do
