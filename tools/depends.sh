@@ -16,8 +16,8 @@ pkgs_check="$pkgs_build kyua atf-sh libatf-dev iproute2 iputils-ping \
 	dpkg-dev debhelper lintian fakeroot binutils"
 pkgs_demo="$pkgs_build iproute2 iputils-ping"
 pkgs_fuzz="$pkgs_build clang libclang-rt-14-dev"
-pkgs_bench="$pkgs_build iproute2 openssh-server openssh-client vde2 \
-	libvdeplug-dev"
+pkgs_bench="$pkgs_build iproute2 openssh-server openssh-client vde2 vdeplug \
+	libvdeplug-dev iperf3 jq"
 
 want=""
 for target in "${@:-check}"; do
