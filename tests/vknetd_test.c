@@ -1058,6 +1058,55 @@ VKT_TC(guest_cannot_poison_host_arp_for_another,
 }
 
 /*
+ * Issue 12: an echo request "from" the subnet's broadcast address made
+ * the host broadcast its reply to every guest; ARP opcode 3 reached
+ * the TAP.  (Written by the secure-mode branch, against the real host.)
+ */
+VKT_TC(reserved_sources_and_odd_arp_never_reach_the_host,
+    "Echo requests from the subnet's broadcast, network or host address "
+    "and ARP with opcode 3 do not reach the TAP")
+{
+	static const char *const srcs[] = { "198.51.100.255",
+	    "198.51.100.0", HOST_IP };
+	struct fr_echo e = { .type = ICMP_ECHO, .id = 7, .seq = 1 };
+	struct fr_arp arp;
+	struct fr_addrs a;
+	uint8_t f[128];
+	int attacker, obs;
+	unsigned int i;
+	size_t n;
+	pid_t pid;
+
+	vkt_setup();
+	pid = vkt_daemon(VKT_NET, NULL);
+	obs = vkt_observer();
+	attacker = vkt_client();
+	vkt_if_mac(vkt_tap, a.dst);
+	vkt_mac(a.src, A);
+	a.dip = vkt_ip(HOST_IP);
+	for (i = 0; i < sizeof(srcs) / sizeof(srcs[0]); i++) {
+		a.sip = vkt_ip(srcs[i]);
+		n = fr_icmp_echo(f, &a, &e, "ping", 4);
+		vkt_send(attacker, f, n);
+		vkt_expect_none(obs, srcs[i], VKT_NONE_MS);
+	}
+	memset(&arp, 0, sizeof(arp));
+	arp.op = 3;
+	memcpy(arp.sha, a.src, MAC_LEN);
+	arp.spa = vkt_ip(PEER_IP);
+	arp.tpa = vkt_ip(HOST_IP);
+	n = fr_arp(f, fr_bcast, a.src, &arp);
+	vkt_send(attacker, f, n);
+	vkt_expect_none(obs, "TAP, ARP opcode 3", VKT_NONE_MS);
+	/* The same request from the attacker's own address does pass. */
+	a.sip = vkt_ip(PEER_IP);
+	n = fr_icmp_echo(f, &a, &e, "ping", 4);
+	vkt_send(attacker, f, n);
+	vkt_expect(obs, "TAP, echo from a guest's address", f, n);
+	ATF_REQUIRE_EQ(vkt_stop(pid), 0);
+}
+
+/*
  * Issue 13: 32 or more empty messages queued ahead of a frame were
  * taken for end of file once the peer had closed, and the frame lost;
  * and a peer that closed with frames unread lost what it had sent
@@ -1571,6 +1620,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, guest_cannot_take_host_mac);
 	ATF_TP_ADD_TC(tp, mac_flood_leaves_later_guests_learned);
 	ATF_TP_ADD_TC(tp, guest_cannot_poison_host_arp_for_another);
+	ATF_TP_ADD_TC(tp, reserved_sources_and_odd_arp_never_reach_the_host);
 	ATF_TP_ADD_TC(tp, refused_connections_logged_unlimited);
 	ATF_TP_ADD_TC(tp, second_instance_refused_same_socket);
 	ATF_TP_ADD_TC(tp, second_instance_refused_same_pidfile);
