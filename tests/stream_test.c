@@ -107,10 +107,10 @@ stream_port(struct port *p, int *peer)
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv) == -1)
 		atf_tc_fail("socketpair: %s", strerror(errno));
 	if (pool_size() == 0)
-		ATF_REQUIRE_EQ(pool_init(2 * PORT_QLEN), 0);
+		ATF_REQUIRE(pool_init(2 * PORT_QLEN) == 0 && port_init(1) == 0);
 	memset(p, 0, sizeof(*p));
 	p->fd = sv[0];
-	ATF_REQUIRE_EQ(port_open(p, PORT_STREAM), 0);
+	ATF_REQUIRE_EQ(port_open(p, 0, PORT_STREAM), 0);
 	*peer = sv[1];
 }
 

@@ -53,6 +53,13 @@ struct txq {
 	size_t		 sent;		/* stream: bytes of f[head] gone */
 };
 
+/*
+ * Every port's queue, one per port id, in one array reserved at
+ * start-up: a queue's memory is touched only once frames wait in it,
+ * so a thousand idle clients cost no more than one.
+ */
+static struct txq *queues;
+
 struct stream {
 	size_t		roff;		/* rbuf[roff..rlen) is unparsed */
 	size_t		rlen;
@@ -98,24 +105,34 @@ stream_header(uint8_t hdr[STREAM_HDR], size_t len)
 	hdr[3] = (uint8_t)len;
 }
 
-/* Give the port its queue, and a stream its reassembly buffer. */
 int
-port_open(struct port *p, enum port_kind kind)
+port_init(int maxports)
 {
-	if ((p->txq = malloc(sizeof(*p->txq))) == NULL)
-		return (-1);
+	queues = calloc((size_t)maxports, sizeof(*queues));
+	return (queues == NULL ? -1 : 0);
+}
+
+void
+port_fini(void)
+{
+	free(queues);
+	queues = NULL;
+}
+
+/* Give port id its queue, and a stream its reassembly buffer. */
+int
+port_open(struct port *p, int id, enum port_kind kind)
+{
+	if (kind == PORT_STREAM) {
+		if ((p->stream = malloc(sizeof(*p->stream))) == NULL)
+			return (-1);
+		p->stream->roff = p->stream->rlen = 0;
+	}
+	p->txq = &queues[id];
 	p->txq->head = 0;
 	p->txq->sent = 0;
 	p->qlen = 0;
 	p->qbytes = 0;
-	if (kind == PORT_STREAM) {
-		if ((p->stream = malloc(sizeof(*p->stream))) == NULL) {
-			free(p->txq);
-			p->txq = NULL;
-			return (-1);
-		}
-		p->stream->roff = p->stream->rlen = 0;
-	}
 	p->kind = kind;
 	return (0);
 }
@@ -149,7 +166,6 @@ port_close(struct port *p)
 		dequeue(p);
 	if (p->kind != PORT_TAP)	/* the TAP belongs to main() */
 		close(p->fd);
-	free(p->txq);
 	free(p->stream);
 	p->txq = NULL;
 	p->stream = NULL;

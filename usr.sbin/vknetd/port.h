@@ -118,7 +118,9 @@ enum stream_status stream_parse(const uint8_t *buf, size_t avail,
 	    size_t *len);
 void	stream_header(uint8_t hdr[STREAM_HDR], size_t len);
 
-int	port_open(struct port *, enum port_kind);
+int	port_init(int maxports);
+void	port_fini(void);
+int	port_open(struct port *, int id, enum port_kind);
 void	port_close(struct port *);
 enum port_status port_recv(struct port *, port_rx_fn *, void *arg);
 int	port_pending(const struct port *);

@@ -184,7 +184,7 @@ switch_init(struct vswitch *sw, struct pollfd *pfd, int maxports,
 	sw->owners = machash_new(MACHASH_SIZE, max_age, maxports);
 	if (sw->ports == NULL || sw->active == NULL || sw->dirty == NULL ||
 	    sw->kick == NULL || sw->mac == NULL || sw->owners == NULL ||
-	    pool_init(POOL_FRAMES) == -1) {
+	    pool_init(POOL_FRAMES) == -1 || port_init(maxports) == -1) {
 		switch_free(sw);
 		return (-1);
 	}
@@ -208,6 +208,7 @@ switch_free(struct vswitch *sw)
 	machash_free(sw->mac);
 	machash_free(sw->owners);
 	pool_free();
+	port_fini();
 	free(sw->ports);
 	free(sw->active);
 	free(sw->dirty);
@@ -237,7 +238,7 @@ switch_add_port(struct vswitch *sw, enum port_kind kind, int fd)
 	p = &sw->ports[id];
 	memset(p, 0, sizeof(*p));
 	p->fd = fd;
-	if (port_open(p, kind) == -1)
+	if (port_open(p, id, kind) == -1)
 		return (-1);
 	p->since = sw->now;
 	p->pid = getpid();
