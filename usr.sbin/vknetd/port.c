@@ -48,15 +48,14 @@
 #define SEND_BURST	64	/* frames per sendmmsg(2) or sendmsg(2) */
 
 struct txq {
-	struct frame	*f[PORT_QLEN];	/* a ring: f[head] goes first */
-	uint32_t	 head;
-	size_t		 sent;		/* stream: bytes of f[head] gone */
+	struct frame	*f[PORT_QLEN];	/* a ring: f[qhead] goes first */
 };
 
 /*
  * Every port's queue, one per port id, in one array reserved at
- * start-up: a queue's memory is touched only once frames wait in it,
- * so a thousand idle clients cost no more than one.
+ * start-up: a queue's memory is touched only once frames wait in it
+ * (its head is kept in the port), so a thousand idle clients cost no
+ * more than one.
  */
 static struct txq *queues;
 
@@ -129,8 +128,8 @@ port_open(struct port *p, int id, enum port_kind kind)
 		p->stream->roff = p->stream->rlen = 0;
 	}
 	p->txq = &queues[id];
-	p->txq->head = 0;
-	p->txq->sent = 0;
+	p->qhead = 0;
+	p->qsent = 0;
 	p->qlen = 0;
 	p->qbytes = 0;
 	p->kind = kind;
@@ -142,12 +141,12 @@ static void
 dequeue(struct port *p)
 {
 	struct txq *q = p->txq;
-	struct frame *f = q->f[q->head];
+	struct frame *f = q->f[p->qhead];
 
 	p->qlen--;
 	p->qbytes -= f->len;
-	q->head = (q->head + 1) % PORT_QLEN;
-	q->sent = 0;
+	p->qhead = (p->qhead + 1) % PORT_QLEN;
+	p->qsent = 0;
 	frame_unref(f);
 }
 
@@ -155,7 +154,7 @@ static void
 sent_one(struct port *p)
 {
 	p->st.tx_frames++;
-	p->st.tx_bytes += p->txq->f[p->txq->head]->len;
+	p->st.tx_bytes += p->txq->f[p->qhead]->len;
 	dequeue(p);
 }
 
@@ -368,7 +367,7 @@ port_enqueue(struct port *p, struct frame *f)
 
 	if (p->qlen == PORT_QLEN)
 		return (-1);
-	q->f[(q->head + p->qlen) % PORT_QLEN] = frame_ref(f);
+	q->f[(p->qhead + p->qlen) % PORT_QLEN] = frame_ref(f);
 	p->qlen++;
 	p->qbytes += f->len;
 	return (0);
@@ -394,7 +393,7 @@ flush_seqpacket(struct port *p)
 		n = p->qlen < SEND_BURST ? (int)p->qlen : SEND_BURST;
 		memset(mm, 0, sizeof(mm[0]) * (size_t)n);
 		for (i = 0; i < n; i++) {
-			f = p->txq->f[(p->txq->head + (uint32_t)i) %
+			f = p->txq->f[(p->qhead + (uint32_t)i) %
 			    PORT_QLEN];
 			iov[i].iov_base = f->data;
 			iov[i].iov_len = f->len;
@@ -418,7 +417,7 @@ flush_tap(struct port *p)
 	struct frame *f;
 
 	while (p->qlen > 0) {
-		f = p->txq->f[p->txq->head];
+		f = p->txq->f[p->qhead];
 		if (write(p->fd, f->data, f->len) == (ssize_t)f->len)
 			sent_one(p);
 		else if (io_full(errno))
@@ -447,14 +446,14 @@ flush_stream(struct port *p)
 	while (p->qlen > 0) {
 		nf = p->qlen < SEND_BURST ? (int)p->qlen : SEND_BURST;
 		for (i = 0; i < nf; i++) {
-			f = q->f[(q->head + (uint32_t)i) % PORT_QLEN];
+			f = q->f[(p->qhead + (uint32_t)i) % PORT_QLEN];
 			stream_header(hdr[i], f->len);
 			iov[2 * i].iov_base = hdr[i];
 			iov[2 * i].iov_len = STREAM_HDR;
 			iov[2 * i + 1].iov_base = f->data;
 			iov[2 * i + 1].iov_len = f->len;
 		}
-		for (skip = q->sent, i = 0; skip > 0; i++) {
+		for (skip = p->qsent, i = 0; skip > 0; i++) {
 			left = skip < iov[i].iov_len ? skip : iov[i].iov_len;
 			iov[i].iov_base = (uint8_t *)iov[i].iov_base + left;
 			iov[i].iov_len -= left;
@@ -465,12 +464,12 @@ flush_stream(struct port *p)
 		if (n == -1)
 			return (io_full(errno) ? 0 : -1);
 		for (left = (size_t)n; left > 0 && p->qlen > 0;) {
-			f = q->f[q->head];
-			if (left < STREAM_HDR + f->len - q->sent) {
-				q->sent += left;
+			f = q->f[p->qhead];
+			if (left < STREAM_HDR + f->len - p->qsent) {
+				p->qsent += left;
 				return (0);	/* the socket is full */
 			}
-			left -= STREAM_HDR + f->len - q->sent;
+			left -= STREAM_HDR + f->len - p->qsent;
 			sent_one(p);
 		}
 	}
@@ -522,11 +521,11 @@ void
 port_discard(struct port *p)
 {
 	struct txq *q = p->txq;
-	uint32_t keep = q->sent > 0 ? 1 : 0;
+	uint32_t keep = p->qsent > 0 ? 1 : 0;
 	struct frame *f;
 
 	while (p->qlen > keep) {
-		f = q->f[(q->head + p->qlen - 1) % PORT_QLEN];
+		f = q->f[(p->qhead + p->qlen - 1) % PORT_QLEN];
 		p->qlen--;
 		p->qbytes -= f->len;
 		p->st.drops[DROP_STALLED]++;

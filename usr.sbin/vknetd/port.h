@@ -94,7 +94,9 @@ struct port {
 	int		 slot;		/* index in vswitch.active */
 	struct txq	*txq;
 	struct stream	*stream;	/* PORT_STREAM only */
+	uint32_t	 qhead;		/* txq's first frame */
 	uint32_t	 qlen;		/* frames in txq */
+	size_t		 qsent;		/* stream: bytes of the first gone */
 	size_t		 qbytes;	/* and their bytes */
 	/* Kept by the switch (switch.c): */
 	long long	 progress_ms;	/* last sent anything, or queued */
