@@ -40,7 +40,7 @@
 #define NSTALL		20000
 #define MAXTOK		12
 
-#define VKT_TC(name, secs, text)					\
+#define TIMED_TC(name, secs, text)					\
 	ATF_TC(name);							\
 	ATF_TC_HEAD(name, tc)						\
 	{								\
@@ -329,7 +329,7 @@ num(const char *s)
 /*
  * Monitoring.
  */
-VKT_TC(monitor_shows_unicast_and_filtered, "30",
+TIMED_TC(monitor_shows_unicast_and_filtered, "30",
     "vknetd -c shows a flood, a learned unicast between two clients, "
     "the host's ARP reply and a frame secure mode filtered, with why")
 {
@@ -397,7 +397,7 @@ VKT_TC(monitor_shows_unicast_and_filtered, "30",
 	ATF_REQUIRE_EQ(vkt_stop(pid), 0);
 }
 
-VKT_TC(data_socket_never_monitors, "30",
+TIMED_TC(data_socket_never_monitors, "30",
     "A data client that sends \"monitor\" sends a bad frame: it gets no "
     "records and the monitor shows the drop")
 {
@@ -570,7 +570,7 @@ ATF_TC_BODY(pcap_read_by_tcpdump, tc)
 /*
  * Load.
  */
-VKT_TC(stopped_monitor_does_not_delay, "120",
+TIMED_TC(stopped_monitor_does_not_delay, "120",
     "A monitor that stops reading loses frames, counts them and does "
     "not hold up forwarding between two clients")
 {
@@ -708,7 +708,7 @@ check_stats(const char *text, pid_t daemon)
 	ATF_CHECK_MSG(n == 3 && num(t[1]) == 2, "MAC of B:\n%s", text);
 }
 
-VKT_TC(stats_match_traffic, "30",
+TIMED_TC(stats_match_traffic, "30",
     "vknetd -s: ports with their peers' pid and uid, traffic, drops by "
     "reason and the MAC table, as a known pattern of traffic made them")
 {
@@ -725,7 +725,7 @@ VKT_TC(stats_match_traffic, "30",
 	ATF_REQUIRE_EQ(vkt_stop(pid), 0);
 }
 
-VKT_TC(sigusr1_logs_stats, "30",
+TIMED_TC(sigusr1_logs_stats, "30",
     "SIGUSR1 makes the daemon log the table of -s, a line per row")
 {
 	struct vkt_run r;
@@ -756,7 +756,7 @@ VKT_TC(sigusr1_logs_stats, "30",
 /*
  * The control socket.
  */
-VKT_TC(control_socket_beside_data_socket, "30",
+TIMED_TC(control_socket_beside_data_socket, "30",
     "The control socket is <socket>.ctl, 0660 group vknet, replaced "
     "when stale, removed at exit; a monitor ends when the daemon does")
 {
@@ -790,7 +790,7 @@ VKT_TC(control_socket_beside_data_socket, "30",
 	    "vknetd -c exited %d after the daemon: %s", status, r.err);
 }
 
-VKT_TC(client_usage, "30",
+TIMED_TC(client_usage, "30",
     "-c and -s exclude each other and the switch's options; -x and -w "
     "need -c; without a daemon they fail naming the socket")
 {

@@ -60,15 +60,6 @@
 
 #define nitems(a)	(sizeof(a) / sizeof((a)[0]))
 
-#define VKT_TC(name, text)						\
-	ATF_TC(name);							\
-	ATF_TC_HEAD(name, tc)						\
-	{								\
-		atf_tc_set_md_var(tc, "descr", text);			\
-		atf_tc_set_md_var(tc, "timeout", "60");			\
-	}								\
-	ATF_TC_BODY(name, tc)
-
 enum { A = 1, B, C, D };		/* clients' MACs are vkt_mac(n) */
 
 static const uint8_t nobody[MAC_LEN] = { 0x02, 0, 0, 0, 0, 0xfe };

@@ -31,6 +31,16 @@
 #define VKT_RUN_MS	5000	/* for a program to finish or get ready */
 #define VKT_EXPTYPE	0x88b5	/* IEEE 802 local experimental ethertype */
 
+/* A test case of an integration program: a description, 60 s at most. */
+#define VKT_TC(name, text)						\
+	ATF_TC(name);							\
+	ATF_TC_HEAD(name, tc)						\
+	{								\
+		atf_tc_set_md_var(tc, "descr", text);			\
+		atf_tc_set_md_var(tc, "timeout", "60");			\
+	}								\
+	ATF_TC_BODY(name, tc)
+
 /* A program run to completion by vkt_run(). */
 struct vkt_run {
 	int	status;		/* exit code, or 128 + signal number */
