@@ -181,10 +181,26 @@ check_ifname(const char *name)
 	}
 }
 
+/* The number of option -ch, within min..max, or a usage error. */
+static long long
+number(int ch, long long min, long long max, const char *what,
+    const char *unit)
+{
+	const char *errstr;
+	long long n;
+
+	n = strtonum(optarg, min, max, &errstr);
+	if (errstr != NULL) {
+		log_warnx("-%c %s: %s is %s (%lld..%lld%s)", ch, optarg, what,
+		    errstr, min, max, unit);
+		usage();
+	}
+	return (n);
+}
+
 static void
 parse_args(int argc, char *argv[], struct config *cf)
 {
-	const char *errstr;
 	int ch, daemon_only = 0;
 
 	memset(cf, 0, sizeof(*cf));
@@ -198,13 +214,8 @@ parse_args(int argc, char *argv[], struct config *cf)
 		daemon_only |= strchr("AbdiMqtUW", ch) != NULL;
 		switch (ch) {
 		case 'A':
-			cf->max_age = (time_t)strtonum(optarg, 1, MAX_AGE,
-			    &errstr);
-			if (errstr != NULL) {
-				log_warnx("-A %s: aging time is %s "
-				    "(1..%d seconds)", optarg, errstr, MAX_AGE);
-				usage();
-			}
+			cf->max_age = (time_t)number(ch, 1, MAX_AGE,
+			    "aging time", " seconds");
 			break;
 		case 'b':
 			cf->bridge = optarg;
@@ -224,13 +235,8 @@ parse_args(int argc, char *argv[], struct config *cf)
 			cf->pidpath = optarg;
 			break;
 		case 'M':
-			cf->mac_limit = (uint32_t)strtonum(optarg, 1, MAX_MACS,
-			    &errstr);
-			if (errstr != NULL) {
-				log_warnx("-M %s: MAC limit is %s (1..%d)",
-				    optarg, errstr, MAX_MACS);
-				usage();
-			}
+			cf->mac_limit = (uint32_t)number(ch, 1, MAX_MACS,
+			    "MAC limit", "");
 			break;
 		case 'p':
 			cf->sockpath = optarg;
@@ -245,13 +251,8 @@ parse_args(int argc, char *argv[], struct config *cf)
 			cf->secure = 0;
 			break;
 		case 'W':
-			cf->stall_ms = (int)strtonum(optarg, 10, MAX_STALL,
-			    &errstr);
-			if (errstr != NULL) {
-				log_warnx("-W %s: stall time is %s "
-				    "(10..%d ms)", optarg, errstr, MAX_STALL);
-				usage();
-			}
+			cf->stall_ms = (int)number(ch, 10, MAX_STALL,
+			    "stall time", " ms");
 			break;
 		case 'w':
 			cf->wfile = optarg;
