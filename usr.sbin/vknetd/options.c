@@ -1,0 +1,174 @@
+/*
+ * vknetd's command line.  Every value is checked here, before start-up
+ * creates anything; each mistake gets one line naming the option and
+ * why, then the usage message and EX_USAGE.
+ */
+#include <arpa/inet.h>
+#include <net/if.h>
+
+#include <bsd/stdlib.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "log.h"
+#include "options.h"
+
+#define DEFAULT_SOCKET	"/var/run/vknet"
+#define DEFAULT_PIDFILE	"/var/run/vknetd.pid"
+#define DEFAULT_AGE	300
+#define MAX_AGE		(24 * 3600)
+#define DEFAULT_STALL	100	/* ms; see "QUEUES" in vknetd.8 */
+#define DEFAULT_MACS	1024	/* per client; see -M in vknetd.8 */
+#define MAX_MACS	16384	/* the whole table */
+#define MAX_STALL	60000
+
+void
+usage(void)
+{
+	fprintf(stderr, "usage: vknetd [-dU] [-A seconds] [-b bridge] "
+	    "[-i pidfile] [-p socket_path]\n"
+	    "              [-M count] [-q stream_path] [-t tap] [-W ms] "
+	    "[address/cidrbits]\n"
+	    "       vknetd -c [-x] [-w file] [-p socket_path]\n"
+	    "       vknetd -s [-p socket_path]\n");
+	exit(EX_USAGE);
+}
+
+static void
+check_ifname(const char *name)
+{
+	if (name != NULL && (*name == '\0' || strlen(name) >= IFNAMSIZ)) {
+		log_warnx("%s: not a valid interface name", name);
+		usage();
+	}
+}
+
+/* The number of option -ch, within min..max, or a usage error. */
+static long long
+number(int ch, long long min, long long max, const char *what,
+    const char *unit)
+{
+	const char *errstr;
+	long long n;
+
+	n = strtonum(optarg, min, max, &errstr);
+	if (errstr != NULL) {
+		log_warnx("-%c %s: %s is %s (%lld..%lld%s)", ch, optarg, what,
+		    errstr, min, max, unit);
+		usage();
+	}
+	return (n);
+}
+
+void
+options_parse(int argc, char *argv[], struct config *cf)
+{
+	int ch, daemon_only = 0;
+
+	memset(cf, 0, sizeof(*cf));
+	cf->sockpath = DEFAULT_SOCKET;
+	cf->pidpath = DEFAULT_PIDFILE;
+	cf->max_age = DEFAULT_AGE;
+	cf->stall_ms = DEFAULT_STALL;
+	cf->mac_limit = DEFAULT_MACS;
+	cf->secure = 1;
+	while ((ch = getopt(argc, argv, "A:b:cdi:M:p:q:st:UW:w:x")) != -1) {
+		daemon_only |= strchr("AbdiMqtUW", ch) != NULL;
+		switch (ch) {
+		case 'A':
+			cf->max_age = (time_t)number(ch, 1, MAX_AGE,
+			    "aging time", " seconds");
+			break;
+		case 'b':
+			cf->bridge = optarg;
+			break;
+		case 'c':
+		case 's':
+			if (cf->client != 0 && cf->client != ch) {
+				log_warnx("-c and -s exclude each other");
+				usage();
+			}
+			cf->client = ch;
+			break;
+		case 'd':
+			cf->debug = 1;
+			break;
+		case 'i':
+			cf->pidpath = optarg;
+			break;
+		case 'M':
+			cf->mac_limit = (uint32_t)number(ch, 1, MAX_MACS,
+			    "MAC limit", "");
+			break;
+		case 'p':
+			cf->sockpath = optarg;
+			break;
+		case 'q':
+			cf->streampath = optarg;
+			break;
+		case 't':
+			cf->tapname = optarg;
+			break;
+		case 'U':
+			cf->secure = 0;
+			break;
+		case 'W':
+			cf->stall_ms = (int)number(ch, 10, MAX_STALL,
+			    "stall time", " ms");
+			break;
+		case 'w':
+			cf->wfile = optarg;
+			break;
+		case 'x':
+			cf->hex = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if ((size_t)snprintf(cf->ctlpath, sizeof(cf->ctlpath), "%s%s",
+	    cf->sockpath, CTL_SUFFIX) >= sizeof(cf->ctlpath))
+		fatalx("%s: socket path too long", cf->sockpath);
+	if ((cf->hex || cf->wfile != NULL) && cf->client != 'c') {
+		log_warnx("-x and -w go with -c");
+		usage();
+	}
+	if (cf->client != 0) {
+		if (daemon_only || argc > 0) {
+			log_warnx("-%c talks to a running vknetd: it takes "
+			    "no switch options", cf->client);
+			usage();
+		}
+		return;
+	}
+	if (argc > 1)
+		usage();
+	if (cf->streampath != NULL && (strcmp(cf->streampath,
+	    cf->sockpath) == 0 || strcmp(cf->streampath, cf->ctlpath) == 0)) {
+		log_warnx("-q %s: the stream socket needs a path of its own",
+		    cf->streampath);
+		usage();
+	}
+	if (argc == 1) {
+		cf->address = argv[0];
+		if (cidr_parse(cf->address, &cf->cidr) == -1) {
+			log_warnx("%s: not an IPv4 address/cidrbits",
+			    cf->address);
+			usage();
+		}
+	} else if (cf->secure) {
+		log_warnx("secure mode needs an address/cidrbits "
+		    "(or -U for an unfiltered bridge)");
+		usage();
+	}
+	check_ifname(cf->tapname);
+	check_ifname(cf->bridge);
+}
+

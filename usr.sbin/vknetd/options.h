@@ -1,0 +1,39 @@
+/*
+ * vknetd's command line: what it says, checked as far as it can be
+ * without touching the system, so that a bad invocation leaves no trace.
+ */
+#ifndef VKNETD_OPTIONS_H
+#define VKNETD_OPTIONS_H
+
+#include <limits.h>
+#include <time.h>
+#include <stdint.h>
+
+#include "filter.h"
+
+#define VKNET_GROUP	"vknet"
+#define MAX_PORTS	4096
+
+struct config {
+	const char	*sockpath;
+	const char	*streampath;	/* -q */
+	const char	*pidpath;
+	const char	*tapname;
+	const char	*bridge;
+	const char	*address;
+	struct cidr	 cidr;
+	time_t		 max_age;
+	int		 stall_ms;	/* -W */
+	uint32_t	 mac_limit;	/* -M */
+	int		 debug;
+	int		 secure;
+	int		 client;	/* 'c' or 's': talk to a daemon */
+	int		 hex;
+	const char	*wfile;
+	char		 ctlpath[PATH_MAX];
+};
+
+void	options_parse(int argc, char *argv[], struct config *);
+void	usage(void) __attribute__((noreturn));
+
+#endif
