@@ -69,7 +69,7 @@ check(const uint8_t *frame, size_t len)
 {
 	static uint8_t *area;
 	static size_t pg;
-	struct cidr c;
+	struct secure_net net;
 
 	if (area == NULL) {
 		pg = (size_t)sysconf(_SC_PAGESIZE);
@@ -79,9 +79,11 @@ check(const uint8_t *frame, size_t len)
 		ATF_REQUIRE(mprotect(area + pg, pg, PROT_NONE) == 0);
 	}
 	ATF_REQUIRE(len <= pg);
-	c = subnet();
+	memset(&net, 0, sizeof(net));
+	net.v4 = subnet();
+	net.has4 = 1;
 	memcpy(area + pg - len, frame, len);
-	return (filter_check(&c, area + pg - len, len));
+	return (filter_check(&net, area + pg - len, len));
 }
 
 #define CHECK_VERDICT(frame, len, want) do {				\
@@ -930,14 +932,14 @@ ATF_TC_BODY(reserved_sources_by_prefix, tc)
 		{ "198.51.100.1/31", 0xc6336401u, FILTER_IP_RESERVED },
 		{ "198.51.100.1/32", 0xc6336401u, FILTER_IP_RESERVED },
 	};
-	struct cidr c;
+	struct secure_net net = { .has4 = 1 };
 	uint8_t f[128];
 	size_t len, i;
 
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		ATF_REQUIRE_EQ(cidr_parse(t[i].net, &c), 0);
+		ATF_REQUIRE_EQ(cidr_parse(t[i].net, &net.v4), 0);
 		len = udp(f, t[i].src, 5353, 53, 4);
-		ATF_CHECK_EQ_MSG(filter_check(&c, f, len), t[i].v,
+		ATF_CHECK_EQ_MSG(filter_check(&net, f, len), t[i].v,
 		    "%s, source %08x", t[i].net, t[i].src);
 	}
 }

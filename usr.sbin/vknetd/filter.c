@@ -46,7 +46,7 @@ static const char *reasons[FILTER_NVERDICTS] = {
 	[FILTER_IP_SUBNET] = "IPv4 source outside subnet",
 	[FILTER_IP_RESERVED] = "IPv4 source is the host, network or broadcast",
 	[FILTER_ICMP_REDIRECT] = "ICMP redirect",
-	[FILTER_ADDR_OWNED] = "IPv4 address of the host or another port",
+	[FILTER_ADDR_OWNED] = "address of the host or another port",
 };
 
 int
@@ -72,6 +72,14 @@ cidr_parse(const char *s, struct cidr *c)
 	c->bits = (int)bits;
 	c->mask = bits == 0 ? 0 : 0xffffffffU << (32 - bits);
 	return (0);
+}
+
+int
+cidr6_parse(const char *s, struct cidr6 *c)
+{
+	(void)s;
+	(void)c;
+	return (-1);
 }
 
 int
@@ -186,45 +194,73 @@ check_ipv4(const struct cidr *c, const uint8_t *frame, size_t len)
 }
 
 enum filter_verdict
-filter_check(const struct cidr *c, const uint8_t *frame, size_t len)
+filter_check(const struct secure_net *net, const uint8_t *frame, size_t len)
 {
 	if (len < ETHER_HDR)
 		return (FILTER_ETHERTYPE);
 	switch (frame_ethertype(frame)) {
 	case ETHERTYPE_ARP:
-		return (check_arp(c, frame, len));
+		if (net->has4)
+			return (check_arp(&net->v4, frame, len));
+		break;
 	case ETHERTYPE_IPV4:
-		return (check_ipv4(c, frame, len));
+		if (net->has4)
+			return (check_ipv4(&net->v4, frame, len));
+		break;
 	}
 	return (FILTER_ETHERTYPE);
 }
 
+/* What no guest may send to anyone, the host or another guest. */
+enum filter_verdict
+filter_guest(const struct secure_net *net, const uint8_t *frame, size_t len)
+{
+	(void)net;
+	(void)frame;
+	(void)len;
+	return (FILTER_PASS);
+}
+
+static void
+claim4(struct claim *cl, const uint8_t *addr)
+{
+	memset(cl->addr, 0, 10);
+	cl->addr[10] = cl->addr[11] = 0xff;
+	memcpy(cl->addr + 12, addr, 4);
+}
+
 /*
- * The IPv4 address a frame speaks for, if any: an ARP sender's, or an
+ * The addresses a frame speaks for, how many: an ARP sender's, or an
  * IPv4 source; 0.0.0.0 (a probe, a DHCP request) speaks for none.
  * Only the fields read are checked for length: the rules of
  * filter_check() judge the rest.
  */
 int
-filter_claim(const uint8_t *frame, size_t len, uint32_t *addr)
+filter_claims(const uint8_t *frame, size_t len,
+    struct claim claims[FILTER_MAXCLAIMS])
 {
+	const uint8_t *a;
+
 	if (len < ETHER_HDR)
 		return (0);
 	switch (frame_ethertype(frame)) {
 	case ETHERTYPE_ARP:
 		if (len < ETHER_HDR + ARP_LEN)
 			return (0);
-		*addr = get32(frame + ETHER_HDR + 14);
+		a = frame + ETHER_HDR + 14;
 		break;
 	case ETHERTYPE_IPV4:
 		if (len < ETHER_HDR + IP_MINHDR)
 			return (0);
-		*addr = get32(frame + ETHER_HDR + 12);
+		a = frame + ETHER_HDR + 12;
 		break;
 	default:
 		return (0);
 	}
-	return (*addr != 0);
+	if (get32(a) == 0)
+		return (0);
+	claim4(&claims[0], a);
+	return (1);
 }
 
 const char *

@@ -1,6 +1,8 @@
 /*
- * Secure mode: which frames may enter the host through the TAP.
- * Only ARP, ICMP, UDP and TCP from the configured IPv4 subnet pass.
+ * Secure mode: which frames may enter the host through the TAP
+ * (filter_check), which no guest may send anywhere (filter_guest), and
+ * which addresses a frame speaks for (filter_claims), so that the
+ * switch can bind each address to the port that used it first.
  */
 #ifndef VKNETD_FILTER_H
 #define VKNETD_FILTER_H
@@ -13,6 +15,31 @@ struct cidr {
 	uint32_t	mask;
 	int		bits;
 };
+
+struct cidr6 {
+	uint8_t		addr[16];
+	uint8_t		mask[16];
+	int		bits;
+};
+
+#define FILTER_HOST6	4	/* the host's IPv6 addresses we know of */
+
+/* The host's side of secure mode: either family may be absent. */
+struct secure_net {
+	int		has4;
+	struct cidr	v4;
+	int		has6;
+	struct cidr6	v6;
+	uint8_t		host6[FILTER_HOST6][16]; /* v6.addr, link-locals */
+	int		nhost6;
+};
+
+/* An address a frame speaks for; IPv4 as ::ffff:a.b.c.d. */
+struct claim {
+	uint8_t		addr[16];
+};
+
+#define FILTER_MAXCLAIMS 2	/* IPv6 source and an NA's target */
 
 enum filter_verdict {
 	FILTER_PASS,
@@ -27,17 +54,21 @@ enum filter_verdict {
 	FILTER_IP_SUBNET,	/* source outside the subnet */
 	FILTER_IP_RESERVED,	/* source the host's, network or broadcast */
 	FILTER_ICMP_REDIRECT,	/* a guest does not route the host */
-	FILTER_ADDR_OWNED,	/* IPv4 address of the host or another port */
+	FILTER_ADDR_OWNED,	/* address of the host or another port */
 	FILTER_NVERDICTS
 };
 
 int		 cidr_parse(const char *, struct cidr *);
 int		 cidr_contains(const struct cidr *, uint32_t addr);
+int		 cidr6_parse(const char *, struct cidr6 *);
 enum filter_verdict
-		 filter_check(const struct cidr *, const uint8_t *frame,
+		 filter_check(const struct secure_net *, const uint8_t *frame,
 		    size_t len);
+enum filter_verdict
+		 filter_guest(const struct secure_net *, const uint8_t *frame,
+		    size_t len);
+int		 filter_claims(const uint8_t *frame, size_t len,
+		    struct claim claims[FILTER_MAXCLAIMS]);
 const char	*filter_reason(enum filter_verdict);
-int		 filter_claim(const uint8_t *frame, size_t len,
-		    uint32_t *addr);
 
 #endif

@@ -34,6 +34,7 @@ usage(void)
 	    "[-i pidfile] [-p socket_path]\n"
 	    "              [-M count] [-q stream_path] [-t tap] [-W ms] "
 	    "[address/cidrbits]\n"
+	    "              [address6/prefixlen]\n"
 	    "       vknetd -c [-x] [-w file] [-p socket_path]\n"
 	    "       vknetd -s [-p socket_path]\n");
 	exit(EX_USAGE);
@@ -63,6 +64,39 @@ number(int ch, long long min, long long max, const char *what,
 		usage();
 	}
 	return (n);
+}
+
+/* An IPv4 address/cidrbits or an IPv6 address6/prefixlen, once each. */
+static void
+operand(const char *arg, struct config *cf)
+{
+	struct secure_net *net = &cf->net;
+
+	if (strchr(arg, ':') == NULL) {
+		if (cf->address != NULL) {
+			log_warnx("%s: one IPv4 address only (already %s)",
+			    arg, cf->address);
+			usage();
+		}
+		if (cidr_parse(arg, &net->v4) == -1) {
+			log_warnx("%s: not an IPv4 address/cidrbits", arg);
+			usage();
+		}
+		cf->address = arg;
+		net->has4 = 1;
+		return;
+	}
+	if (cf->address6 != NULL) {
+		log_warnx("%s: one IPv6 address only (already %s)", arg,
+		    cf->address6);
+		usage();
+	}
+	if (cidr6_parse(arg, &net->v6) == -1) {
+		log_warnx("%s: not an IPv6 address6/prefixlen", arg);
+		usage();
+	}
+	cf->address6 = arg;
+	net->has6 = 1;
 }
 
 void
@@ -148,7 +182,7 @@ options_parse(int argc, char *argv[], struct config *cf)
 		}
 		return;
 	}
-	if (argc > 1)
+	if (argc > 2)
 		usage();
 	if (cf->streampath != NULL && (strcmp(cf->streampath,
 	    cf->sockpath) == 0 || strcmp(cf->streampath, cf->ctlpath) == 0)) {
@@ -156,16 +190,11 @@ options_parse(int argc, char *argv[], struct config *cf)
 		    cf->streampath);
 		usage();
 	}
-	if (argc == 1) {
-		cf->address = argv[0];
-		if (cidr_parse(cf->address, &cf->cidr) == -1) {
-			log_warnx("%s: not an IPv4 address/cidrbits",
-			    cf->address);
-			usage();
-		}
-	} else if (cf->secure) {
-		log_warnx("secure mode needs an address/cidrbits "
-		    "(or -U for an unfiltered bridge)");
+	for (; argc > 0; argc--, argv++)
+		operand(argv[0], cf);
+	if (cf->secure && !cf->net.has4 && !cf->net.has6) {
+		log_warnx("secure mode needs an address/cidrbits or an "
+		    "address6/prefixlen (or -U for an unfiltered bridge)");
 		usage();
 	}
 	check_ifname(cf->tapname);

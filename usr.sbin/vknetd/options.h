@@ -20,8 +20,9 @@ struct config {
 	const char	*pidpath;
 	const char	*tapname;
 	const char	*bridge;
-	const char	*address;
-	struct cidr	 cidr;
+	const char	*address;	/* as given, or NULL */
+	const char	*address6;
+	struct secure_net net;
 	time_t		 max_age;
 	int		 stall_ms;	/* -W */
 	uint32_t	 mac_limit;	/* -M */

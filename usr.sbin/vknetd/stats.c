@@ -179,13 +179,23 @@ stats_print(FILE *fp, const struct vswitch *sw)
 {
 	struct port_stats total;
 	struct in_addr in;
-	char up[32], addr[INET_ADDRSTRLEN], mode[64];
+	char up[32], addr[INET_ADDRSTRLEN], addr6[INET6_ADDRSTRLEN];
+	char mode[128];
+	const struct secure_net *net = sw->secure;
 
-	if (sw->secure != NULL) {
-		in.s_addr = htonl(sw->secure->addr);
+	if (net != NULL) {
+		in.s_addr = htonl(net->v4.addr);
 		inet_ntop(AF_INET, &in, addr, sizeof(addr));
-		snprintf(mode, sizeof(mode), "secure %s/%d", addr,
-		    sw->secure->bits);
+		inet_ntop(AF_INET6, net->v6.addr, addr6, sizeof(addr6));
+		if (net->has4 && net->has6)
+			snprintf(mode, sizeof(mode), "secure %s/%d %s/%d",
+			    addr, net->v4.bits, addr6, net->v6.bits);
+		else if (net->has4)
+			snprintf(mode, sizeof(mode), "secure %s/%d", addr,
+			    net->v4.bits);
+		else
+			snprintf(mode, sizeof(mode), "secure %s/%d", addr6,
+			    net->v6.bits);
 	} else
 		snprintf(mode, sizeof(mode), "unsecure");
 	fprintf(fp, "up %s, %s, %d ports, %u MACs, %d monitors, "

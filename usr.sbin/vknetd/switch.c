@@ -167,7 +167,7 @@ want_out(struct vswitch *sw, int id, int on)
 int
 switch_init(struct vswitch *sw, struct pollfd *pfd, int maxports,
     time_t max_age, int stall_ms, uint32_t mac_limit,
-    const struct cidr *secure)
+    const struct secure_net *secure)
 {
 	memset(sw, 0, sizeof(*sw));
 	sw->pfd = pfd;
@@ -400,6 +400,25 @@ switch_host_mac(struct vswitch *sw, const uint8_t *mac)
 		memcpy(sw->host_mac[sw->nhost_mac++], mac, MAC_LEN);
 }
 
+/* Is the claimed address one of the host's? */
+static int
+host_addr(const struct secure_net *net, const struct claim *cl)
+{
+	static const uint8_t v4mapped[12] = { [10] = 0xff, [11] = 0xff };
+	uint32_t a;
+	int i;
+
+	if (memcmp(cl->addr, v4mapped, sizeof(v4mapped)) == 0) {
+		a = (uint32_t)cl->addr[12] << 24 | (uint32_t)cl->addr[13] << 16 |
+		    (uint32_t)cl->addr[14] << 8 | cl->addr[15];
+		return (net->has4 && a == net->v4.addr);
+	}
+	for (i = 0; i < net->nhost6; i++)
+		if (memcmp(cl->addr, net->host6[i], 16) == 0)
+			return (1);
+	return (0);
+}
+
 /*
  * Secure mode: a client owns the IPv4 addresses it speaks for first
  * (ARP sender, IPv4 source), as the MAC table owns MACs, up to -M of
@@ -411,23 +430,21 @@ switch_host_mac(struct vswitch *sw, const uint8_t *mac)
 static enum filter_verdict
 check_claim(struct vswitch *sw, int in, const uint8_t *frame, size_t len)
 {
+	struct claim cl[FILTER_MAXCLAIMS];
 	uint8_t key[MAC_LEN] = { 0 };
-	uint32_t addr;
-	int owner;
+	int n, i, owner;
 
-	if (!filter_claim(frame, len, &addr))
-		return (FILTER_PASS);
-	if (addr == sw->secure->addr)
-		return (FILTER_ADDR_OWNED);
-	key[2] = (uint8_t)(addr >> 24);
-	key[3] = (uint8_t)(addr >> 16);
-	key[4] = (uint8_t)(addr >> 8);
-	key[5] = (uint8_t)addr;
-	owner = machash_lookup(sw->owners, key, sw->now);
-	if ((owner != MACHASH_NONE && owner != in) ||
-	    machash_learn(sw->owners, key, in, sw->now, sw->mac_limit) ==
-	    MACHASH_LIMIT)
-		return (FILTER_ADDR_OWNED);
+	n = filter_claims(frame, len, cl);
+	for (i = 0; i < n; i++) {
+		if (host_addr(sw->secure, &cl[i]))
+			return (FILTER_ADDR_OWNED);
+		memcpy(key + 2, cl[i].addr + 12, 4);
+		owner = machash_lookup(sw->owners, key, sw->now);
+		if ((owner != MACHASH_NONE && owner != in) ||
+		    machash_learn(sw->owners, key, in, sw->now,
+		    sw->mac_limit) == MACHASH_LIMIT)
+			return (FILTER_ADDR_OWNED);
+	}
 	return (FILTER_PASS);
 }
 

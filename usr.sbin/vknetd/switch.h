@@ -44,7 +44,7 @@ struct vswitch {
 	int		 nactive;
 	struct machash	*mac;
 	struct machash	*owners;	/* secure: IPv4 address -> its port */
-	const struct cidr *secure;	/* NULL: -U, nothing filtered */
+	const struct secure_net *secure; /* NULL: -U, nothing filtered */
 	uint8_t		 host_mac[2][MAC_LEN]; /* the TAP's, the bridge's */
 	int		 nhost_mac;
 	int		 tap;		/* its port, or -1 */
@@ -68,7 +68,7 @@ struct vswitch {
 
 int	switch_init(struct vswitch *, struct pollfd *, int maxports,
 	    time_t max_age, int stall_ms, uint32_t mac_limit,
-	    const struct cidr *secure);
+	    const struct secure_net *secure);
 void	switch_free(struct vswitch *);
 int	switch_add_port(struct vswitch *, enum port_kind, int fd);
 void	switch_close_port(struct vswitch *, int id);

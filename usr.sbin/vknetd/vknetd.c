@@ -73,7 +73,7 @@ static struct state {
 	const char	*addr_if;	/* interface we put the address on */
 	int		 bridge_created;
 	const char	*bridge;
-	struct cidr	*cidr;
+	struct cidr	*cidr;	/* its address */
 } st = { .listen_fd = -1, .stream_fd = -1, .ctl_fd = -1,
     .tap = { .fd = -1 } };
 
@@ -178,9 +178,9 @@ setup_tap(const struct config *cf)
 	if (cf->address == NULL)
 		return;
 	/* Linux does not deliver locally on an address held by a port. */
-	in.s_addr = htonl(cf->cidr.addr);
+	in.s_addr = htonl(cf->net.v4.addr);
 	st.addr_if = cf->bridge != NULL ? cf->bridge : st.tap.name;
-	if (netif_addr_add(st.addr_if, in, cf->cidr.bits) == -1) {
+	if (netif_addr_add(st.addr_if, in, cf->net.v4.bits) == -1) {
 		if (errno != EEXIST)
 			startup_failed("%s on %s: %s", cf->address,
 			    st.addr_if, strerror(errno));
@@ -321,7 +321,7 @@ main(int argc, char *argv[])
 		fatal("%s", cf.pidpath);
 	}
 	st.sockpath = cf.sockpath;
-	st.cidr = &cf.cidr;
+	st.cidr = &cf.net.v4;
 	if ((st.listen_fd = listener_open(cf.sockpath, SOCK_SEQPACKET,
 	    gr->gr_gid)) == -1)
 		startup_failed("cannot listen on %s", cf.sockpath);
@@ -343,7 +343,7 @@ main(int argc, char *argv[])
 
 	if ((pfd = calloc((size_t)(PFD_PORTS + maxports), sizeof(*pfd))) ==
 	    NULL || switch_init(&sw, pfd + PFD_PORTS, maxports, cf.max_age,
-	    cf.stall_ms, cf.mac_limit, cf.secure ? &cf.cidr : NULL) == -1 ||
+	    cf.stall_ms, cf.mac_limit, cf.secure ? &cf.net : NULL) == -1 ||
 	    monitor_new(&sw, pfd + PFD_MONITOR) == NULL)
 		startup_failed("out of memory");
 	if (pollset_init(pfd, PFD_PORTS + maxports) == -1)
