@@ -31,7 +31,7 @@
 #define CTL_CHUNK	4096
 #define CTL_CMDMAX	64		/* longest command message */
 
-#define VKMON_VERSION	1
+#define VKMON_VERSION	2
 
 enum vkmon_event {
 	VKMON_FORWARD = 1,	/* learned unicast, sent to port `out' */
@@ -48,18 +48,19 @@ enum vkmon_event {
 struct vkmon_rec {
 	uint8_t		version;	/* VKMON_VERSION */
 	uint8_t		event;		/* enum vkmon_event */
-	uint8_t		drops;		/* 1 << enum drop_reason, each seen */
 	uint8_t		verdict;	/* enum filter_verdict if filtered */
+	uint8_t		pad;
+	uint32_t	drops;		/* 1 << enum drop_reason, each seen */
 	uint32_t	len;		/* of the frame as it was received */
 	int32_t		in;		/* ingress port */
 	int32_t		out;		/* egress port, VKMON_ALL, VKMON_NONE */
-	int64_t		sec;		/* CLOCK_REALTIME when switched */
+	uint32_t	nout;		/* egress ports that took it */
+	uint32_t	ndrop;		/* egress ports that dropped it */
 	uint32_t	nsec;
-	uint16_t	nout;		/* egress ports that took it */
-	uint16_t	ndrop;		/* egress ports that dropped it */
+	int64_t		sec;		/* CLOCK_REALTIME when switched */
 	uint64_t	missed;		/* records this monitor lost so far */
 };
 
-_Static_assert(sizeof(struct vkmon_rec) == 40, "vkmon_rec has holes");
+_Static_assert(sizeof(struct vkmon_rec) == 48, "vkmon_rec has holes");
 
 #endif

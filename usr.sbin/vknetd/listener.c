@@ -89,7 +89,7 @@ clear_path(const char *path, int type)
 }
 
 int
-listener_open(const char *path, int type, gid_t gid)
+listener_open(const char *path, int type, gid_t gid, mode_t mode)
 {
 	struct sockaddr_un sun;
 	mode_t omask;
@@ -102,7 +102,7 @@ listener_open(const char *path, int type, gid_t gid)
 		log_warn("socket");
 		return (-1);
 	}
-	omask = umask(0117);
+	omask = umask(0177);
 	if (bind(s, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
 		log_warn("%s", path);
 		umask(omask);
@@ -110,7 +110,7 @@ listener_open(const char *path, int type, gid_t gid)
 		return (-1);
 	}
 	umask(omask);
-	if (chown(path, (uid_t)-1, gid) == -1 || chmod(path, 0660) == -1 ||
+	if (chown(path, (uid_t)-1, gid) == -1 || chmod(path, mode) == -1 ||
 	    listen(s, BACKLOG) == -1) {
 		log_warn("%s", sun.sun_path);
 		unlink(path);

@@ -6,7 +6,7 @@
 
 #include <sys/types.h>
 
-int	listener_open(const char *path, int type, gid_t gid);
+int	listener_open(const char *path, int type, gid_t gid, mode_t);
 int	listener_accept(int fd);
 int	listener_connect(const char *path, int type);
 

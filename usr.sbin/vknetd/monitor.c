@@ -45,7 +45,7 @@
 
 _Static_assert(FATE_ALL == VKMON_ALL && FATE_NONE == VKMON_NONE,
     "fate and record disagree on the egress markers");
-_Static_assert(DROP_NREASONS <= 8, "drop reasons do not fit a byte");
+_Static_assert(DROP_NREASONS <= 32, "drop reasons do not fit the record");
 
 enum state {
 	S_FREE,
@@ -390,13 +390,13 @@ monitor_frame(struct monitor *m, const struct fate *f, const uint8_t *frame,
 	memset(&rec, 0, sizeof(rec));
 	stamp(&rec);
 	rec.event = (uint8_t)event_of(f);
-	rec.drops = (uint8_t)f->drops;
+	rec.drops = f->drops;
 	rec.verdict = (uint8_t)f->verdict;
 	rec.len = (uint32_t)f->len;
 	rec.in = f->in;
 	rec.out = f->out;
-	rec.nout = (uint16_t)f->nout;
-	rec.ndrop = (uint16_t)f->ndrop;
+	rec.nout = (uint32_t)f->nout;
+	rec.ndrop = (uint32_t)f->ndrop;
 	for (i = 0; i < MONITOR_MAX; i++)
 		if (m->s[i].state == S_MONITOR)
 			publish(m, i, &msg, &rec);

@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "peer.h"
 #include "pool.h"
 
 #define PORT_BATCH	32	/* frames read from one port per turn */
@@ -90,6 +91,7 @@ struct port {
 	int		 fd;
 	pid_t		 pid;		/* of the peer, from SO_PEERCRED */
 	uid_t		 uid;
+	char		 name[PEER_NAMEMAX]; /* the peer's process name */
 	time_t		 since;
 	int		 slot;		/* index in vswitch.active */
 	struct txq	*txq;

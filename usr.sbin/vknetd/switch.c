@@ -247,6 +247,10 @@ switch_add_port(struct vswitch *sw, enum port_kind kind, int fd)
 		p->pid = cred.pid;
 		p->uid = cred.uid;
 	}
+	if (kind == PORT_TAP)
+		strcpy(p->name, "vknetd");
+	else
+		peer_name(p->pid, p->name);
 	p->slot = sw->nactive;
 	sw->active[sw->nactive++] = id;
 	if (kind == PORT_TAP)

@@ -323,15 +323,15 @@ main(int argc, char *argv[])
 	st.sockpath = cf.sockpath;
 	st.cidr = &cf.net.v4;
 	if ((st.listen_fd = listener_open(cf.sockpath, SOCK_SEQPACKET,
-	    gr->gr_gid)) == -1)
+	    gr->gr_gid, 0660)) == -1)
 		startup_failed("cannot listen on %s", cf.sockpath);
 	st.streampath = cf.streampath;
 	if (cf.streampath != NULL && (st.stream_fd = listener_open(
-	    cf.streampath, SOCK_STREAM, gr->gr_gid)) == -1)
+	    cf.streampath, SOCK_STREAM, gr->gr_gid, 0660)) == -1)
 		startup_failed("cannot listen on %s", cf.streampath);
 	st.ctlpath = cf.ctlpath;
 	if ((st.ctl_fd = listener_open(cf.ctlpath, SOCK_SEQPACKET,
-	    gr->gr_gid)) == -1)
+	    gr->gr_gid, 0660)) == -1)
 		startup_failed("cannot listen on %s", cf.ctlpath);
 	setup_tap(&cf);
 	if (cf.debug && pidfile_write(st.pfh) == -1)
