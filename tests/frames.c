@@ -128,6 +128,57 @@ fr_icmp_echo(uint8_t *f, const struct fr_addrs *ad,
 	return (fr_ipv4(f, ad, IPPROTO_ICMP, m, FR_ICMP_HDR + len));
 }
 
+/*
+ * An ICMPv6 message msg (its checksum field zero) in an IPv6 packet
+ * with hop limit 255, as neighbour discovery requires; the checksum
+ * covers the pseudo-header of RFC 8200, 8.1.
+ */
+size_t
+fr_icmp6(uint8_t *f, const struct fr_addrs6 *ad, const void *msg,
+    size_t len)
+{
+	uint8_t *ip = f + fr_ether(f, ad->dst, ad->src, ETHERTYPE_IPV6);
+	uint8_t *m = ip + FR_IP6_HDR;
+	uint32_t sum;
+
+	memset(ip, 0, FR_IP6_HDR);
+	ip[0] = 0x60;
+	put16(ip + 4, (uint16_t)len);
+	ip[6] = IPPROTO_ICMPV6;
+	ip[7] = 255;
+	memcpy(ip + 8, ad->sip, 16);
+	memcpy(ip + 24, ad->dip, 16);
+	memmove(m, msg, len);
+	sum = (uint16_t)~fr_cksum(ip + 8, 32, 0);
+	sum += (uint32_t)len + IPPROTO_ICMPV6;
+	put16(m + 2, fr_cksum(m, len, sum));
+	return (ETHER_HDR + FR_IP6_HDR + len);
+}
+
+/*
+ * A neighbour solicitation or advertisement for target, with flags in
+ * its first word and a source (NS) or target (NA) link-layer address
+ * option if lladdr is not NULL.
+ */
+size_t
+fr_nd(uint8_t *f, const struct fr_addrs6 *ad, uint8_t type, uint32_t flags,
+    const uint8_t target[16], const uint8_t *lladdr)
+{
+	uint8_t m[32] = { type };
+	size_t len = 24;
+
+	put16(m + 4, (uint16_t)(flags >> 16));
+	put16(m + 6, (uint16_t)flags);
+	memcpy(m + 8, target, 16);
+	if (lladdr != NULL) {
+		m[24] = type == ND_NEIGHBOR_SOLICIT ? 1 : 2;
+		m[25] = 1;
+		memcpy(m + 26, lladdr, MAC_LEN);
+		len = 32;
+	}
+	return (fr_icmp6(f, ad, m, len));
+}
+
 int
 fr_arp_parse(const uint8_t *f, size_t len, struct fr_arp *a)
 {

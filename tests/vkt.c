@@ -923,22 +923,29 @@ vkt_abspath(char *buf, size_t len, const char *name)
 /*
  * Setup.
  */
+/*
+ * IPv6 on the interfaces made from now on, or not.  Off by default:
+ * otherwise a new TAP sends router solicitations and MLD reports at
+ * times of its own, and the switch floods them.
+ */
 static void
-no_ipv6(void)
+default_ipv6(int on)
 {
 	int fd;
 
-	/*
-	 * Without this a new TAP sends router solicitations and MLD
-	 * reports at times of its own, and the switch floods them.
-	 */
 	fd = open("/proc/sys/net/ipv6/conf/default/disable_ipv6",
 	    O_WRONLY | O_CLOEXEC);
-	if (fd == -1 && errno == ENOENT)
+	if (fd == -1 && errno == ENOENT && !on)
 		return;
-	if (fd == -1 || write(fd, "1\n", 2) != 2)
+	if (fd == -1 || write(fd, on ? "0\n" : "1\n", 2) != 2)
 		atf_tc_fail("disable_ipv6: %s", strerror(errno));
 	close(fd);
+}
+
+void
+vkt_ipv6(void)
+{
+	default_ipv6(1);
 }
 
 void
@@ -952,7 +959,7 @@ vkt_setup(void)
 	if (unshare(CLONE_NEWNET) == -1)
 		atf_tc_fail("unshare(CLONE_NEWNET): %s", strerror(errno));
 	lo_up();
-	no_ipv6();
+	default_ipv6(0);
 	if (atexit(cleanup) != 0)
 		atf_tc_fail("atexit failed");
 }

@@ -52,6 +52,7 @@ struct vkt_run {
 extern char vkt_tap[IFNAMSIZ];
 
 void	 vkt_setup(void);
+void	 vkt_ipv6(void);
 void	 vkt_nap(int ms);
 
 pid_t	 vkt_spawn(void (*prep)(void), const char *const argv[]);

@@ -1,7 +1,7 @@
 /*
  * The host's network interfaces, as vknetd and vknet need them: a TAP
- * to carry frames, a bridge to put it in, an IPv4 address on one of
- * them.  The interface is small so that a BSD port is one new file;
+ * to carry frames, a bridge to put it in, an IPv4 and an IPv6 address
+ * on one of them.  The interface is small so that a BSD port is one new file;
  * the Linux code lives in tap_linux.c (the tun driver) and
  * netif_linux.c (rtnetlink).  All functions return -1 and set errno on
  * failure.
@@ -35,5 +35,9 @@ int	netif_bridge_create(const char *name);
 int	netif_delete(const char *ifname);
 int	netif_addr_add(const char *ifname, struct in_addr, int prefixlen);
 int	netif_addr_del(const char *ifname, struct in_addr, int prefixlen);
+int	netif_addr6_add(const char *ifname, const struct in6_addr *,
+	    int prefixlen);
+int	netif_addr6_del(const char *ifname, const struct in6_addr *,
+	    int prefixlen);
 
 #endif

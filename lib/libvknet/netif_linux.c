@@ -309,3 +309,45 @@ netif_addr_del(const char *ifname, struct in_addr addr, int prefixlen)
 {
 	return (addr_request(RTM_DELADDR, 0, ifname, addr, prefixlen));
 }
+
+/*
+ * IPv6 addresses are added without duplicate address detection: the
+ * address is the host's by configuration, and a tentative address
+ * would leave the host deaf on it for a second after start-up.
+ */
+static int
+addr6_request(uint16_t type, uint16_t flags, const char *ifname,
+    const struct in6_addr *addr, int prefixlen)
+{
+	struct ifaddrmsg ifa = { .ifa_family = AF_INET6 };
+	uint32_t aflags = IFA_F_NODAD;
+	struct nlreq req;
+	int idx;
+
+	if ((idx = link_index(ifname)) == -1)
+		return (-1);
+	ifa.ifa_index = (uint32_t)idx;
+	ifa.ifa_prefixlen = (unsigned char)prefixlen;
+	ifa.ifa_flags = IFA_F_NODAD;
+	ifa.ifa_scope = RT_SCOPE_UNIVERSE;
+	nl_init(&req, type, flags, &ifa, sizeof(ifa));
+	nl_attr(&req, IFA_LOCAL, addr, sizeof(*addr));
+	nl_attr(&req, IFA_ADDRESS, addr, sizeof(*addr));
+	nl_attr(&req, IFA_FLAGS, &aflags, sizeof(aflags));
+	return (nl_talk(&req, NULL));
+}
+
+int
+netif_addr6_add(const char *ifname, const struct in6_addr *addr,
+    int prefixlen)
+{
+	return (addr6_request(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, ifname,
+	    addr, prefixlen));
+}
+
+int
+netif_addr6_del(const char *ifname, const struct in6_addr *addr,
+    int prefixlen)
+{
+	return (addr6_request(RTM_DELADDR, 0, ifname, addr, prefixlen));
+}

@@ -37,6 +37,7 @@
  * counts as taken: a frame queued and then lost to a stall is counted
  * on the stalled port, not in the fate.
  */
+#include <sys/random.h>
 #include <sys/socket.h>
 
 #include <errno.h>
@@ -51,6 +52,7 @@
 #include "pollset.h"
 #include "pool.h"
 #include "port.h"
+#include "siphash.h"
 #include "switch.h"
 
 #define MACHASH_SIZE	16384
@@ -184,7 +186,9 @@ switch_init(struct vswitch *sw, struct pollfd *pfd, int maxports,
 	sw->owners = machash_new(MACHASH_SIZE, max_age, maxports);
 	if (sw->ports == NULL || sw->active == NULL || sw->dirty == NULL ||
 	    sw->kick == NULL || sw->mac == NULL || sw->owners == NULL ||
-	    pool_init(POOL_FRAMES) == -1 || port_init(maxports) == -1) {
+	    pool_init(POOL_FRAMES) == -1 || port_init(maxports) == -1 ||
+	    getrandom(sw->owner_seed, sizeof(sw->owner_seed), 0) !=
+	    sizeof(sw->owner_seed)) {
 		switch_free(sw);
 		return (-1);
 	}
@@ -424,25 +428,51 @@ host_addr(const struct secure_net *net, const struct claim *cl)
 }
 
 /*
- * Secure mode: a client owns the IPv4 addresses it speaks for first
- * (ARP sender, IPv4 source), as the MAC table owns MACs, up to -M of
- * them and until they age out or the port closes.  A frame from any
- * other port that speaks for an owned address, or for the host's, is
- * dropped, wherever it goes: no guest can poison the host's neighbour
- * entry for another guest, nor pose as it to anyone.
+ * The owners table's key for an address: an IPv4 address as itself
+ * (first byte 0), an IPv6 address as 47 bits of its SipHash under a
+ * key drawn at start-up (first bit 1).  Two IPv6 addresses share a key
+ * with odds of 2^-47, and nobody without the key can make them.
+ */
+static void
+owner_key(const struct vswitch *sw, const struct claim *cl,
+    uint8_t key[MAC_LEN])
+{
+	static const uint8_t v4mapped[12] = { [10] = 0xff, [11] = 0xff };
+	uint64_t h;
+	int i;
+
+	if (memcmp(cl->addr, v4mapped, sizeof(v4mapped)) == 0) {
+		key[0] = key[1] = 0;
+		memcpy(key + 2, cl->addr + 12, 4);
+		return;
+	}
+	h = siphash(sw->owner_seed, cl->addr, sizeof(cl->addr));
+	for (i = 0; i < MAC_LEN; i++)
+		key[i] = (uint8_t)(h >> (8 * i));
+	key[0] |= 0x80;
+}
+
+/*
+ * Secure mode: a client owns the addresses it speaks for first (ARP
+ * sender, IPv4 or IPv6 source, a neighbour advertisement's target), as
+ * the MAC table owns MACs, up to -M of them and until they age out or
+ * the port closes.  A frame from any other port that speaks for an
+ * owned address, or for the host's, is dropped, wherever it goes: no
+ * guest can poison the host's neighbour entry for another guest, nor
+ * pose as it (or as the host) to anyone.
  */
 static enum filter_verdict
 check_claim(struct vswitch *sw, int in, const uint8_t *frame, size_t len)
 {
 	struct claim cl[FILTER_MAXCLAIMS];
-	uint8_t key[MAC_LEN] = { 0 };
+	uint8_t key[MAC_LEN];
 	int n, i, owner;
 
 	n = filter_claims(frame, len, cl);
 	for (i = 0; i < n; i++) {
 		if (host_addr(sw->secure, &cl[i]))
 			return (FILTER_ADDR_OWNED);
-		memcpy(key + 2, cl[i].addr + 12, 4);
+		owner_key(sw, &cl[i], key);
 		owner = machash_lookup(sw->owners, key, sw->now);
 		if ((owner != MACHASH_NONE && owner != in) ||
 		    machash_learn(sw->owners, key, in, sw->now,
@@ -475,8 +505,10 @@ forward(struct vswitch *sw, struct fate *f, struct frame *fr)
 		return;
 	}
 	if (sw->secure != NULL && ip->kind != PORT_TAP &&
+	    ((f->verdict = filter_guest(sw->secure, frame, f->len)) !=
+	    FILTER_PASS ||
 	    (f->verdict = check_claim(sw, f->in, frame, f->len)) !=
-	    FILTER_PASS) {
+	    FILTER_PASS)) {
 		drop(ip, f, DROP_FILTERED);
 		return;
 	}

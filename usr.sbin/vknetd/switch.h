@@ -43,7 +43,8 @@ struct vswitch {
 	int		*active;	/* ids of ports in use, for flooding */
 	int		 nactive;
 	struct machash	*mac;
-	struct machash	*owners;	/* secure: IPv4 address -> its port */
+	struct machash	*owners;	/* secure: address -> its port */
+	uint8_t		 owner_seed[16]; /* keys IPv6 addresses in owners */
 	const struct secure_net *secure; /* NULL: -U, nothing filtered */
 	uint8_t		 host_mac[2][MAC_LEN]; /* the TAP's, the bridge's */
 	int		 nhost_mac;

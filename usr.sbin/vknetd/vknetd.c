@@ -71,9 +71,10 @@ static struct state {
 	int		 ctl_fd;
 	struct tap	 tap;
 	const char	*addr_if;	/* interface we put the address on */
+	const char	*addr6_if;	/* and the IPv6 one */
 	int		 bridge_created;
 	const char	*bridge;
-	struct cidr	*cidr;	/* its address */
+	const struct secure_net *net; /* the addresses */
 } st = { .listen_fd = -1, .stream_fd = -1, .ctl_fd = -1,
     .tap = { .fd = -1 } };
 
@@ -95,9 +96,12 @@ teardown(void)
 	struct in_addr in;
 
 	if (st.addr_if != NULL) {
-		in.s_addr = htonl(st.cidr->addr);
-		(void)netif_addr_del(st.addr_if, in, st.cidr->bits);
+		in.s_addr = htonl(st.net->v4.addr);
+		(void)netif_addr_del(st.addr_if, in, st.net->v4.bits);
 	}
+	if (st.addr6_if != NULL)
+		(void)netif_addr6_del(st.addr6_if,
+		    (const struct in6_addr *)st.net->v6.addr, st.net->v6.bits);
 	tap_close(&st.tap);
 	if (st.bridge_created && netif_delete(st.bridge) == -1)
 		log_warn("cannot delete bridge %s", st.bridge);
@@ -156,6 +160,7 @@ static void
 setup_tap(const struct config *cf)
 {
 	struct in_addr in;
+	const char *ifname;
 
 	if (tap_open(&st.tap, cf->tapname) == -1)
 		startup_failed("TAP %s: %s", cf->tapname != NULL ?
@@ -175,17 +180,55 @@ setup_tap(const struct config *cf)
 	}
 	if (netif_set_up(st.tap.name, 1) == -1)
 		startup_failed("%s: %s", st.tap.name, strerror(errno));
-	if (cf->address == NULL)
-		return;
 	/* Linux does not deliver locally on an address held by a port. */
-	in.s_addr = htonl(cf->net.v4.addr);
-	st.addr_if = cf->bridge != NULL ? cf->bridge : st.tap.name;
-	if (netif_addr_add(st.addr_if, in, cf->net.v4.bits) == -1) {
-		if (errno != EEXIST)
-			startup_failed("%s on %s: %s", cf->address,
-			    st.addr_if, strerror(errno));
-		st.addr_if = NULL;	/* it was there before us */
+	ifname = cf->bridge != NULL ? cf->bridge : st.tap.name;
+	if (cf->address != NULL) {
+		in.s_addr = htonl(cf->net.v4.addr);
+		st.addr_if = ifname;
+		if (netif_addr_add(ifname, in, cf->net.v4.bits) == -1) {
+			if (errno != EEXIST)
+				startup_failed("%s on %s: %s", cf->address,
+				    ifname, strerror(errno));
+			st.addr_if = NULL;	/* it was there before us */
+		}
 	}
+	if (cf->address6 != NULL) {
+		st.addr6_if = ifname;
+		if (netif_addr6_add(ifname,
+		    (const struct in6_addr *)cf->net.v6.addr,
+		    cf->net.v6.bits) == -1) {
+			if (errno != EEXIST)
+				startup_failed("%s on %s: %s", cf->address6,
+				    ifname, strerror(errno));
+			st.addr6_if = NULL;
+		}
+	}
+}
+
+/*
+ * The host's IPv6 addresses, which no guest may speak for: the one
+ * given, and the link-local address the kernel derives from each of
+ * the host's MACs (modified EUI-64, RFC 4291 appendix A).
+ */
+static void
+host_addr6(struct secure_net *net, const uint8_t mac[MAC_LEN])
+{
+	uint8_t *a;
+
+	if (net->nhost6 == 0 && net->has6)
+		memcpy(net->host6[net->nhost6++], net->v6.addr, 16);
+	if (net->nhost6 == FILTER_HOST6)
+		return;
+	a = net->host6[net->nhost6++];
+	memset(a, 0, 16);
+	a[0] = 0xfe;
+	a[1] = 0x80;
+	a[8] = mac[0] ^ 0x02;
+	a[9] = mac[1];
+	a[10] = mac[2];
+	a[11] = 0xff;
+	a[12] = 0xfe;
+	memcpy(a + 13, mac + 3, 3);
 }
 
 /*
@@ -321,7 +364,7 @@ main(int argc, char *argv[])
 		fatal("%s", cf.pidpath);
 	}
 	st.sockpath = cf.sockpath;
-	st.cidr = &cf.net.v4;
+	st.net = &cf.net;
 	if ((st.listen_fd = listener_open(cf.sockpath, SOCK_SEQPACKET,
 	    gr->gr_gid, 0660)) == -1)
 		startup_failed("cannot listen on %s", cf.sockpath);
@@ -365,6 +408,7 @@ main(int argc, char *argv[])
 			startup_failed("MAC address of %s: %s", own,
 			    strerror(errno));
 		switch_host_mac(&sw, mac);
+		host_addr6(&cf.net, mac);
 	}
 	log_info("switching on %s, socket %s%s%s, %s mode", st.tap.name,
 	    cf.sockpath, cf.streampath != NULL ? ", stream socket " : "",
