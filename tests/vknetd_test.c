@@ -14,6 +14,7 @@
 
 #include <atf-c.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
 #include <sched.h>
@@ -31,6 +32,7 @@
 #define OTHER_NET	"203.0.113.1/24"
 #define NCLIENTS	1000
 #define NSTALL		20000
+#define RACE_STARTS	50
 #define nitems(a)	(sizeof(a) / sizeof((a)[0]))
 
 enum { A = 1, B, C };			/* clients' MACs are vkt_mac(n) */
@@ -1240,6 +1242,144 @@ VKT_TC(second_instance_refused_same_pidfile,
 	ATF_REQUIRE_EQ(vkt_stop(pid), 0);
 }
 
+/*
+ * Issue 13: the pidfile was opened through a symlink (libbsd's
+ * pidfile_open), so root truncated and wrote whatever file it named.
+ */
+VKT_TC(pidfile_symlink_not_followed,
+    "A symlink at the pidfile's path is refused, and the file it names "
+    "is left as it was")
+{
+	struct vkt_run r;
+	struct stat sb;
+	char buf[16] = "";
+	FILE *fp;
+
+	vkt_setup();
+	ATF_REQUIRE((fp = fopen("victim", "w")) != NULL);
+	fputs("secret\n", fp);
+	fclose(fp);
+	ATF_REQUIRE(chmod("victim", 0600) == 0);
+	ATF_REQUIRE(symlink("victim", "link.pid") == 0);
+	vkt_run(&r, NULL, VKNETD_PATH, "-d", "-p", VKT_SOCK, "-i",
+	    "./link.pid", VKT_NET, NULL);
+	ATF_CHECK_EQ_MSG(r.status, 1, "exit %d: %s", r.status,
+	    vkt_flat(r.err));
+	ATF_CHECK_MSG(strstr(r.err, "link.pid: is a symlink") != NULL,
+	    "no reason given: %s", vkt_flat(r.err));
+	ATF_REQUIRE((fp = fopen("victim", "r")) != NULL);
+	ATF_CHECK(fgets(buf, sizeof(buf), fp) != NULL);
+	fclose(fp);
+	ATF_CHECK_STREQ_MSG(buf, "secret\n", "the victim was written");
+	ATF_REQUIRE(stat("victim", &sb) == 0);
+	ATF_CHECK_EQ(sb.st_mode & 07777, 0600);
+	ATF_CHECK(!vkt_exists(VKT_SOCK));
+}
+
+/*
+ * Issue 13: in a directory another user can write, a name can be
+ * swapped for a symlink between bind() and chown(); root then gave the
+ * symlink's target to group vknet.  Such directories are refused,
+ * sticky ones (like /tmp) allowed.
+ */
+VKT_TC(socket_dir_writable_by_others_refused,
+    "A socket or pidfile in a directory others can write, not sticky, "
+    "is refused with the reason; in a sticky one it is made")
+{
+	static const char *const dirs[] = { "open", "group" };
+	static const mode_t modes[] = { 0777, 0775 };
+	char sock[64], pidf[64];
+	struct vkt_run r;
+	size_t i;
+	pid_t pid;
+
+	vkt_setup();
+	for (i = 0; i < nitems(dirs); i++) {
+		ATF_REQUIRE(mkdir(dirs[i], 0700) == 0 &&
+		    chmod(dirs[i], modes[i]) == 0);
+		snprintf(sock, sizeof(sock), "./%s/s", dirs[i]);
+		vkt_run(&r, NULL, VKNETD_PATH, "-d", "-p", sock, "-i",
+		    "./p.pid", VKT_NET, NULL);
+		ATF_CHECK_EQ_MSG(r.status, 1, "%s: exit %d: %s", dirs[i],
+		    r.status, vkt_flat(r.err));
+		ATF_CHECK_MSG(strstr(r.err, "and not sticky") != NULL,
+		    "%s: no reason given: %s", dirs[i], vkt_flat(r.err));
+		ATF_CHECK(!vkt_exists(sock));
+		snprintf(pidf, sizeof(pidf), "./%s/p.pid", dirs[i]);
+		vkt_run(&r, NULL, VKNETD_PATH, "-d", "-p", VKT_SOCK, "-i",
+		    pidf, VKT_NET, NULL);
+		ATF_CHECK_EQ_MSG(r.status, 1, "%s pidfile: exit %d: %s",
+		    dirs[i], r.status, vkt_flat(r.err));
+		ATF_CHECK(!vkt_exists(pidf));
+	}
+	ATF_REQUIRE(mkdir("sticky", 0700) == 0 && chmod("sticky", 01777) == 0);
+	pid = vkt_daemon("-p", "./sticky/s", "-i", "./sticky/p.pid", VKT_NET,
+	    NULL);
+	ATF_CHECK(vkt_exists("./sticky/s"));
+	ATF_REQUIRE_EQ(vkt_stop(pid), 0);
+}
+
+/* SIGTERM the daemon a pidfile names; wait until it has gone. */
+static void
+stop_daemonized(const char *pidpath)
+{
+	pid_t pid = vkt_pidfile(pidpath);
+	int i;
+
+	ATF_REQUIRE_MSG(pid > 0, "%s names no process", pidpath);
+	kill(pid, SIGTERM);
+	for (i = 0; i < 500 && kill(pid, 0) == 0; i++)
+		vkt_nap(10);
+	ATF_REQUIRE_MSG(kill(pid, 0) == -1, "vknetd %d did not exit",
+	    (int)pid);
+}
+
+/* Swap the name for a symlink to victim, as fast as we can, until killed. */
+static void
+swap_for_symlink(const char *name)
+{
+	for (;;) {
+		(void)unlink(name);
+		(void)symlink("victim", name);
+	}
+}
+
+/*
+ * The same race, won on purpose: a process swaps the control socket's
+ * name for a symlink to a root-only file while vknetd starts, again
+ * and again.  However each start ends, the file stays root's, 0600.
+ */
+VKT_TC(socket_setup_never_follows_a_symlink,
+    "While the socket's name is swapped for a symlink during start-up, "
+    "50 starts never chown or chmod the file it names")
+{
+	struct stat sb;
+	pid_t racer;
+	int i, fd, started = 0;
+
+	vkt_setup();
+	ATF_REQUIRE((fd = open("victim", O_CREAT | O_WRONLY, 0600)) != -1);
+	close(fd);
+	if ((racer = fork()) == 0)
+		swap_for_symlink("./s.ctl");
+	ATF_REQUIRE(racer != -1);
+	vkt_adopt(racer);
+	for (i = 0; i < RACE_STARTS; i++) {
+		/* Without -d: it returns once ready, or on failure. */
+		if (system(VKNETD_PATH " -p ./s -i ./p.pid -U >/dev/null "
+		    "2>&1") == 0) {
+			started++;
+			stop_daemonized("./p.pid");
+		}
+		if (stat("victim", &sb) == -1 || sb.st_uid != 0 ||
+		    sb.st_gid != 0 || (sb.st_mode & 07777) != 0600)
+			atf_tc_fail("start %d: the victim is now %o %u:%u", i,
+			    sb.st_mode & 07777, sb.st_uid, sb.st_gid);
+	}
+	printf("%d of %d starts got past the socket set-up\n", started,
+	    RACE_STARTS);
+}
+
 static void
 make_stale_socket(const char *path)
 {
@@ -1616,6 +1756,9 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, second_instance_refused_same_socket);
 	ATF_TP_ADD_TC(tp, second_instance_refused_same_pidfile);
 	ATF_TP_ADD_TC(tp, stale_socket_replaced);
+	ATF_TP_ADD_TC(tp, pidfile_symlink_not_followed);
+	ATF_TP_ADD_TC(tp, socket_dir_writable_by_others_refused);
+	ATF_TP_ADD_TC(tp, socket_setup_never_follows_a_symlink);
 	ATF_TP_ADD_TC(tp, sigterm_cleans_up);
 	ATF_TP_ADD_TC(tp, bridge_option);
 	ATF_TP_ADD_TC(tp, automatic_tap_named_on_stdout);

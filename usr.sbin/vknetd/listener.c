@@ -2,21 +2,30 @@
  * Listening sockets.  A path that is already a socket is taken over
  * only if nobody answers on it: a live daemon's socket is never stolen,
  * while one left behind by a dead daemon (connection refused) is
- * replaced.  The socket is created 0660 (by umask, so there is no
- * window in which it is wider) and given to the vknet group, which is
- * the whole of vknetd's access control.
+ * replaced.  Only a directory no other user can change is used
+ * (safepath.c), and the socket is made there in a private directory of
+ * its own, 0600 by umask, given its group and mode (0660 and the vknet
+ * group for the data sockets: the whole of vknetd's access control),
+ * and only then renamed into place: no name is ever followed to set
+ * up a file, and there is no moment when the socket is wider than it
+ * should be.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "listener.h"
 #include "log.h"
+#include "safepath.h"
 
 #define BACKLOG		128
 
@@ -59,16 +68,20 @@ listener_connect(const char *path, int type)
 	return (s);
 }
 
-/* Remove a dead daemon's socket; refuse to touch anything else. */
+/*
+ * May a new socket take path's name?  0: nothing is there; 1: a dead
+ * daemon's socket is (connection refused), to be replaced; -1: refuse
+ * (a live daemon's socket, or anything that is not a socket).
+ */
 static int
-clear_path(const char *path, int type)
+check_path(const char *path, int type)
 {
-	struct stat st;
+	struct stat sb;
 	int s;
 
-	if (lstat(path, &st) == -1)
+	if (lstat(path, &sb) == -1)
 		return (errno == ENOENT ? 0 : (log_warn("%s", path), -1));
-	if (!S_ISSOCK(st.st_mode)) {
+	if (!S_ISSOCK(sb.st_mode)) {
 		log_warnx("%s: exists and is not a socket", path);
 		return (-1);
 	}
@@ -81,39 +94,83 @@ clear_path(const char *path, int type)
 		log_warn("%s", path);
 		return (-1);
 	}
-	if (unlink(path) == -1) {
-		log_warn("%s: cannot remove stale socket", path);
+	return (1);
+}
+
+/*
+ * Bind s as `name' in the current directory, with its group and mode
+ * set up where nobody else can reach it: in a private directory made
+ * for the purpose, from which the finished socket is renamed into
+ * place.  A rename replaces a symlink; it never follows one.
+ */
+static int
+bind_privately(int s, const char *name, int replace, gid_t gid, mode_t mode)
+{
+	struct sockaddr_un sun;
+	char tmpdir[] = ".vknetd.XXXXXX";
+	mode_t omask;
+	int rc = -1;
+
+	if (mkdtemp(tmpdir) == NULL) {
+		log_warn("mkdtemp");
 		return (-1);
 	}
-	return (0);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/s", tmpdir);
+	omask = umask(0177);
+	if (bind(s, (struct sockaddr *)&sun, sizeof(sun)) == -1)
+		log_warn("bind");
+	else if (chown(sun.sun_path, (uid_t)-1, gid) == -1 ||
+	    chmod(sun.sun_path, mode) == -1)
+		log_warn("setting up the socket");
+	else if (renameat2(AT_FDCWD, sun.sun_path, AT_FDCWD, name,
+	    replace ? 0 : RENAME_NOREPLACE) == -1)
+		log_warn("putting the socket in place as %s", name);
+	else
+		rc = 0;
+	umask(omask);
+	if (rc == -1)
+		(void)unlink(sun.sun_path);
+	(void)rmdir(tmpdir);
+	return (rc);
 }
 
 int
 listener_open(const char *path, int type, gid_t gid, mode_t mode)
 {
 	struct sockaddr_un sun;
-	mode_t omask;
-	int s;
+	char dir[PATH_MAX], copy[PATH_MAX];
+	int s, cwd, replace, rc;
 
-	if (make_addr(path, &sun) == -1 || clear_path(path, type) == -1)
+	if (make_addr(path, &sun) == -1 || safe_dir(path, dir,
+	    sizeof(dir)) == -1 || (replace = check_path(path, type)) == -1)
 		return (-1);
 	if ((s = socket(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0)) == -1) {
 		log_warn("socket");
 		return (-1);
 	}
-	omask = umask(0177);
-	if (bind(s, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		log_warn("%s", path);
-		umask(omask);
+	/* A private directory's path may not fit sun_path: go there. */
+	if ((cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	    chdir(dir) == -1) {
+		log_warn("%s", dir);
+		if (cwd != -1)
+			close(cwd);
 		close(s);
 		return (-1);
 	}
-	umask(omask);
-	if (chown(path, (uid_t)-1, gid) == -1 || chmod(path, mode) == -1 ||
-	    listen(s, BACKLOG) == -1) {
-		log_warn("%s", sun.sun_path);
+	strcpy(copy, path);
+	rc = bind_privately(s, basename(copy), replace, gid, mode);
+	if (fchdir(cwd) == -1)
+		fatal("back to the working directory");
+	close(cwd);
+	if (rc == 0 && listen(s, BACKLOG) == -1) {
+		log_warn("%s", path);
 		unlink(path);
+		rc = -1;
+	}
+	if (rc == -1) {
 		close(s);
 		return (-1);
 	}

@@ -22,8 +22,6 @@
 
 #include <arpa/inet.h>
 
-#include <bsd/libutil.h>
-
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -43,6 +41,7 @@
 #include "monitor.h"
 #include "netif.h"
 #include "options.h"
+#include "pidfile.h"
 #include "pollset.h"
 #include "signals.h"
 #include "stats.h"
@@ -62,7 +61,7 @@ enum {
 
 /* What start-up created, so that exit can take exactly that away. */
 static struct state {
-	struct pidfh	*pfh;
+	struct pidfile	*pfh;
 	const char	*sockpath;
 	int		 listen_fd;
 	const char	*streampath;
@@ -117,8 +116,7 @@ teardown(void)
 		close(st.ctl_fd);
 		unlink(st.ctlpath);
 	}
-	if (st.pfh != NULL)
-		pidfile_remove(st.pfh);
+	pidfile_drop(st.pfh);
 }
 
 static void __attribute__((noreturn, format(printf, 1, 2)))
@@ -262,7 +260,7 @@ detach(void)
 			close(devnull);
 	}
 	log_init("vknetd", 0);
-	if (pidfile_write(st.pfh) == -1)
+	if (pidfile_put(st.pfh) == -1)
 		log_warn("%s", "pidfile");
 	/* If the parent has gone, nobody is left to tell: carry on. */
 	if (write(ready[1], "", 1) == -1)
@@ -357,11 +355,11 @@ main(int argc, char *argv[])
 		    VKNET_GROUP, VKNET_GROUP);
 	maxports = raise_fd_limit();
 
-	if ((st.pfh = pidfile_open(cf.pidpath, 0644, &other)) == NULL) {
+	if ((st.pfh = pidfile_lock(cf.pidpath, &other)) == NULL) {
 		if (errno == EEXIST)
 			fatalx("%s: vknetd already running as pid %d",
 			    cf.pidpath, (int)other);
-		fatal("%s", cf.pidpath);
+		exit(1);
 	}
 	st.sockpath = cf.sockpath;
 	st.net = &cf.net;
@@ -377,7 +375,7 @@ main(int argc, char *argv[])
 	    gr->gr_gid, 0660)) == -1)
 		startup_failed("cannot listen on %s", cf.ctlpath);
 	setup_tap(&cf);
-	if (cf.debug && pidfile_write(st.pfh) == -1)
+	if (cf.debug && pidfile_put(st.pfh) == -1)
 		log_warn("%s", cf.pidpath);
 	printf("%s\n", st.tap.name);
 	fflush(stdout);
