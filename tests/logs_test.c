@@ -275,6 +275,43 @@ VKT_TC(mac_move_logged,
 	ATF_REQUIRE_EQ(vkt_stop(pid), 0);
 }
 
+VKT_TC(stall_logged,
+    "A client that takes nothing is logged as stalled, with who it is")
+{
+	uint8_t a_mac[MAC_LEN];
+	char want[160];
+	struct vkt_run r;
+	long long end;
+	pid_t pid;
+	int a, b, i;
+
+	vkt_setup();
+	pid = vkt_daemon("-U", NULL);
+	vkt_sync();
+	a = vkt_client();
+	b = vkt_client();
+	send_from(a, A, fr_bcast);
+	vkt_mac(a_mac, A);
+	snprintf(want, sizeof(want), "port 1 (client, pid %d, uid 0, %s) "
+	    "took nothing for 100 ms: stalled, dropping frames for it until "
+	    "it reads\n", (int)getpid(), my_name());
+	/*
+	 * A reads none.  B's sends wait while A holds it back, until A is
+	 * declared stalled and lets it go.
+	 */
+	for (end = clock_ms() + VKT_WAIT_MS; clock_ms() < end; ) {
+		for (i = 0; i < 64; i++)
+			send_from(b, B, a_mac);
+		vkt_output(pid, &r);
+		if (strstr(r.err, want) != NULL)
+			break;
+	}
+	vkt_await(pid, STDERR_FILENO, want, NULL);
+	vkt_close(a);
+	vkt_close(b);
+	ATF_REQUIRE_EQ(vkt_stop(pid), 0);
+}
+
 VKT_TC(deleted_tap_left_daemon_running,
     "When its TAP is deleted, vknetd tears down (sockets, pidfile, the "
     "bridge it made) and exits 1, saying why")
@@ -428,6 +465,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, exit_signal_unnamed);
 	ATF_TP_ADD_TC(tp, mac_limit_flood_rate_limited);
 	ATF_TP_ADD_TC(tp, mac_move_logged);
+	ATF_TP_ADD_TC(tp, stall_logged);
 	ATF_TP_ADD_TC(tp, deleted_tap_left_daemon_running);
 	ATF_TP_ADD_TC(tp, pcapng_interface_per_port);
 	return (atf_no_error());
