@@ -175,7 +175,8 @@ fate(char *buf, size_t len, const struct vkmon_rec *r)
 		    (int)r->in);
 		return;
 	case VKMON_FLOOD:
-		snprintf(buf, len, "flooded to %u ports", r->nout);
+		snprintf(buf, len, "flooded to %u port%s", r->nout,
+		    r->nout == 1 ? "" : "s");
 		if (r->ndrop == 0)
 			return;
 		snprintf(buf + strlen(buf), len - strlen(buf),
