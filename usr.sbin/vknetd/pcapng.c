@@ -8,9 +8,10 @@
  * interface of the port it came in on.  An interface is named after
  * its port, "port3", so that Wireshark's and tshark's interface column
  * reads as the ports of "vknetd -s".  Each packet carries the frame's
- * fate as its comment (opt_comment): "forwarded to port 2", "flooded
+ * fate as its comment (opt_comment), what the bracketed part of its
+ * line of "vknetd -c" says, in words: "forwarded to port 2", "flooded
  * to 3 ports", "dropped: MAC limit", with the drops of a flood and
- * what secure mode found wrong, in the words "vknetd -c" uses.
+ * what secure mode found wrong.
  * Interfaces have nanosecond time stamps (if_tsresol 9): what the
  * daemon records.
  *
