@@ -670,6 +670,38 @@ vkt_flat(const char *text)
 	return (buf[i]);
 }
 
+/*
+ * Wait until a child has written every given piece of text (a list
+ * ending in NULL) on its stdout or stderr (fd); fail after VKT_WAIT_MS.
+ */
+void
+vkt_await(pid_t pid, int fd, const char *first, ...)
+{
+	long long end = clock_ms() + VKT_WAIT_MS;
+	const char *piece, *text;
+	struct vkt_run r;
+	va_list ap;
+	int all;
+
+	for (;;) {
+		vkt_output(pid, &r);
+		text = fd == STDOUT_FILENO ? r.out : r.err;
+		all = 1;
+		va_start(ap, first);
+		for (piece = first; piece != NULL;
+		    piece = va_arg(ap, const char *))
+			all &= strstr(text, piece) != NULL;
+		va_end(ap);
+		if (all)
+			return;
+		if (clock_ms() >= end)
+			atf_tc_fail("pid %d did not write \"%s\"... within %d "
+			    "ms: %s", (int)pid, first, VKT_WAIT_MS,
+			    vkt_flat(text));
+		vkt_nap(10);
+	}
+}
+
 static const char *
 describe(const uint8_t *f, ssize_t n, char *buf, size_t len)
 {

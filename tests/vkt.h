@@ -62,6 +62,7 @@ void	 vkt_output(pid_t, struct vkt_run *);
 void	 vkt_run(struct vkt_run *, void (*prep)(void), const char *arg0,
 	    ...);
 const char *vkt_flat(const char *);
+void	 vkt_await(pid_t, int fd, const char *first, ...);
 pid_t	 vkt_daemon(const char *arg, ...);
 extern void (*vkt_daemon_prep)(void);	/* run in the child, if set */
 int	 vkt_stop(pid_t);

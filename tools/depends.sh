@@ -10,7 +10,7 @@ set -e
 
 pkgs_build="make gcc libc6-dev libbsd-dev pkg-config mandoc"
 pkgs_check="$pkgs_build kyua atf-sh libatf-dev iproute2 iputils-ping \
-	tcpdump openssh-server openssh-client systemd man-db procps \
+	tcpdump tshark openssh-server openssh-client systemd man-db procps \
 	qemu-system-x86 busybox-static cpio \
 	vdeplug vde2 libvdeplug-slirp dnsmasq-base \
 	dpkg-dev debhelper lintian fakeroot binutils"

@@ -92,16 +92,25 @@ log_debug(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Due stays due until logged: log_limited() may ask again after a caller. */
+int
+log_limit_due(struct log_limit *ll, time_t now)
+{
+	if (ll->started && now - ll->last < ll->interval) {
+		ll->suppressed++;
+		return (0);
+	}
+	return (1);
+}
+
 void
 log_limited(struct log_limit *ll, time_t now, const char *fmt, ...)
 {
 	char msg[1024];
 	va_list ap;
 
-	if (ll->started && now - ll->last < ll->interval) {
-		ll->suppressed++;
+	if (!log_limit_due(ll, now))
 		return;
-	}
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);

@@ -1,7 +1,13 @@
 /*
- * The classic pcap format: a global header, then a header per record
- * with its time, the bytes captured and the length on the wire.  Both
- * are written in host byte order, which readers detect from the magic
+ * Capture files for "vknetd -c -w": the file itself, and the classic
+ * pcap format.  A file whose name ends in ".pcapng" gets pcapng
+ * instead (pcapng.c), which can say which port a frame came in on and
+ * what became of it; everything else, "-" included, classic pcap,
+ * which every reader knows.
+ *
+ * Classic pcap is a global header, then a header per record with its
+ * time, the bytes captured and the length on the wire.  Both are
+ * written in host byte order, which readers detect from the magic
  * number.  Microsecond time stamps are used rather than the nanosecond
  * variant because every reader knows them.
  *
@@ -15,10 +21,10 @@
 #include <string.h>
 
 #include "pcap.h"
+#include "pcapng.h"
 
 #define PCAP_MAGIC	0xa1b2c3d4U	/* microsecond time stamps */
-#define PCAP_SNAPLEN	65535
-#define LINKTYPE_ETHERNET 1
+#define NG_SUFFIX	".pcapng"
 
 struct pcap_file_header {
 	uint32_t	magic;
@@ -37,6 +43,14 @@ struct pcap_rec_header {
 	uint32_t	len;
 };
 
+static int
+pcapng_named(const char *path)
+{
+	size_t n = strlen(path), s = strlen(NG_SUFFIX);
+
+	return (n > s && strcmp(path + n - s, NG_SUFFIX) == 0);
+}
+
 int
 pcap_open(struct pcap *pc, const char *path)
 {
@@ -49,31 +63,43 @@ pcap_open(struct pcap *pc, const char *path)
 	};
 	struct stat sb;
 
+	memset(pc, 0, sizeof(*pc));
 	if (strcmp(path, "-") == 0)
 		pc->fp = stdout;
 	else if ((pc->fp = fopen(path, "we")) == NULL)
 		return (-1);
 	pc->flush = fstat(fileno(pc->fp), &sb) == -1 || !S_ISREG(sb.st_mode);
-	if (fwrite(&fh, sizeof(fh), 1, pc->fp) != 1 ||
-	    (pc->flush && fflush(pc->fp) == EOF))
+	pc->ng = pcapng_named(path);
+	if (pc->ng ? pcapng_open(pc) == -1 :
+	    fwrite(&fh, sizeof(fh), 1, pc->fp) != 1)
+		return (-1);
+	return (pc->flush && fflush(pc->fp) == EOF ? -1 : 0);
+}
+
+static int
+pcap_record(struct pcap *pc, const struct vkmon_rec *r, const uint8_t *frame,
+    size_t caplen)
+{
+	struct pcap_rec_header rh;
+
+	rh.sec = (uint32_t)r->sec;
+	rh.usec = r->nsec / 1000;
+	rh.caplen = (uint32_t)caplen;
+	rh.len = r->len;
+	if (fwrite(&rh, sizeof(rh), 1, pc->fp) != 1 ||
+	    (caplen != 0 && fwrite(frame, caplen, 1, pc->fp) != 1))
 		return (-1);
 	return (0);
 }
 
 int
-pcap_write(struct pcap *pc, int64_t sec, uint32_t nsec, const uint8_t *frame,
-    size_t caplen, size_t len)
+pcap_write(struct pcap *pc, const struct vkmon_rec *r, const uint8_t *frame,
+    size_t caplen)
 {
-	struct pcap_rec_header rh;
-
 	if (caplen > PCAP_SNAPLEN)
 		caplen = PCAP_SNAPLEN;
-	rh.sec = (uint32_t)sec;
-	rh.usec = nsec / 1000;
-	rh.caplen = (uint32_t)caplen;
-	rh.len = (uint32_t)len;
-	if (fwrite(&rh, sizeof(rh), 1, pc->fp) != 1 ||
-	    (caplen != 0 && fwrite(frame, caplen, 1, pc->fp) != 1) ||
+	if ((pc->ng ? pcapng_write(pc, r, frame, caplen) :
+	    pcap_record(pc, r, frame, caplen)) == -1 ||
 	    (pc->flush && fflush(pc->fp) == EOF))
 		return (-1);
 	return (0);
@@ -86,6 +112,8 @@ pcap_close(struct pcap *pc)
 
 	if (pc->fp == NULL)
 		return (0);
+	if (pc->ng)
+		pcapng_close(pc);
 	rc = pc->fp == stdout ? fflush(pc->fp) : fclose(pc->fp);
 	pc->fp = NULL;
 	return (rc == EOF ? -1 : 0);

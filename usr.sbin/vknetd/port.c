@@ -219,9 +219,13 @@ recv_seqpacket(struct port *p, struct frame **fr, int *eof)
 	return (n);
 }
 
-/* The TAP hands over one frame per read(). */
+/*
+ * The TAP hands over one frame per read().  Any error but "not now"
+ * means the TAP is broken (EBADFD: its interface was deleted), and is
+ * its end.
+ */
 static int
-recv_tap(struct port *p, struct frame **fr)
+recv_tap(struct port *p, struct frame **fr, int *eof)
 {
 	ssize_t len;
 	int n;
@@ -229,8 +233,10 @@ recv_tap(struct port *p, struct frame **fr)
 	for (n = 0; n < PORT_BATCH; n++) {
 		len = read(p->fd, fr[n]->data, FRAME_RXMAX);
 		if (len == -1) {
-			if (!io_again(errno))
+			if (!io_again(errno)) {
 				log_warn("TAP read");
+				*eof = 1;
+			}
 			break;
 		}
 		fr[n]->len = (uint32_t)len;
@@ -348,7 +354,7 @@ port_recv(struct port *p, port_rx_fn *fn, void *arg)
 			return (PORT_STARVED);
 		}
 	if (p->kind == PORT_TAP)
-		n = recv_tap(p, fr);
+		n = recv_tap(p, fr, &eof);
 	else
 		n = recv_seqpacket(p, fr, &eof);
 	for (i = 0; i < PORT_BATCH; i++) {

@@ -36,11 +36,21 @@
  * shows it to the monitors, if any are attached (monitor.c).  Queued
  * counts as taken: a frame queued and then lost to a stall is counted
  * on the stalled port, not in the fate.
+ *
+ * Ports are logged as they come and go, with who is behind them and,
+ * as they go, what they carried.  What a peer can make happen again
+ * and again (stalls, MAC-limit hits, MACs moving between ports) is
+ * logged at most once per LOG_EVERY seconds per kind of event, with a
+ * count of the rest; on the path every frame takes, nothing is
+ * formatted unless a line is due.  A TAP that fails (the interface
+ * was deleted) is not worked around: the switch says so in tap_gone,
+ * for main() to exit on, so that a service manager starts it afresh.
  */
 #include <sys/random.h>
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -64,12 +74,18 @@
  * stopped there, and would hold its port forever.
  */
 #define STREAM_CUT_MS	5000
+#define LOG_EVERY	10	/* seconds between lines of one kind */
+#define WHO_LEN		80	/* who(): "port 12 (client, pid ..., ...)" */
 
 /* Where port_recv() is to deliver a port's frames. */
 struct ingress {
 	struct vswitch	*sw;
 	int		 id;
 };
+
+static struct log_limit stall_log = LOG_LIMIT(LOG_EVERY);
+static struct log_limit limit_log = LOG_LIMIT(LOG_EVERY);
+static struct log_limit move_log = LOG_LIMIT(LOG_EVERY);
 
 static const char *drop_names[DROP_NREASONS] = {
 	[DROP_SIZE] = "bad size",
@@ -100,6 +116,18 @@ port_stats_add(struct port_stats *sum, const struct port_stats *st)
 	for (r = 0; r < DROP_NREASONS; r++)
 		sum->drops[r] += st->drops[r];
 	sum->stalls += st->stalls;
+}
+
+/* Port id as the logs name it: its number and who is behind it. */
+static const char *
+who(const struct vswitch *sw, int id, char buf[WHO_LEN])
+{
+	const struct port *p = &sw->ports[id];
+
+	snprintf(buf, WHO_LEN, "port %d (%s, pid %d, uid %u, %s)", id,
+	    port_kind_name(p->kind), (int)p->pid, (unsigned int)p->uid,
+	    p->name);
+	return (buf);
 }
 
 /* Stop reading port id until `*list' lets it go. */
@@ -229,6 +257,7 @@ switch_add_port(struct vswitch *sw, enum port_kind kind, int fd)
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
 	struct port *p;
+	char buf[WHO_LEN];
 	int id;
 
 	for (id = 0; id < sw->maxports; id++)
@@ -264,6 +293,7 @@ switch_add_port(struct vswitch *sw, enum port_kind kind, int fd)
 	sw->pfd[id].revents = 0;
 	if (id >= sw->high)
 		sw->high = id + 1;
+	log_info("%s connected", who(sw, id, buf));
 	return (id);
 }
 
@@ -271,8 +301,16 @@ void
 switch_close_port(struct vswitch *sw, int id)
 {
 	struct port *p = &sw->ports[id];
-	int last;
+	unsigned long long dropped = 0;
+	char buf[WHO_LEN];
+	int last, r;
 
+	for (r = 0; r < DROP_NREASONS; r++)
+		dropped += p->st.drops[r];
+	log_info("%s disconnected after %lld s: %llu frames in, %llu out, "
+	    "%llu dropped", who(sw, id, buf), (long long)(sw->now - p->since),
+	    (unsigned long long)p->st.rx_frames,
+	    (unsigned long long)p->st.tx_frames, dropped);
 	if (p->waiting != 0)
 		unhold(sw, id);
 	let_go(sw, &p->waiters);
@@ -488,6 +526,7 @@ forward(struct vswitch *sw, struct fate *f, struct frame *fr)
 {
 	struct port *ip = &sw->ports[f->in];
 	const uint8_t *frame = fr->data;
+	char buf[WHO_LEN], mac[MAC_STRLEN];
 	int i;
 
 	ip->st.rx_frames++;
@@ -513,10 +552,23 @@ forward(struct vswitch *sw, struct fate *f, struct frame *fr)
 		return;
 	}
 	/* The TAP carries the host's side, with -b a whole LAN: no limit. */
-	if (machash_learn(sw->mac, frame + MAC_LEN, f->in, sw->now,
-	    ip->kind == PORT_TAP ? 0 : sw->mac_limit) == MACHASH_LIMIT) {
+	switch (machash_learn(sw->mac, frame + MAC_LEN, f->in, sw->now,
+	    ip->kind == PORT_TAP ? 0 : sw->mac_limit)) {
+	case MACHASH_LIMIT:
+		if (log_limit_due(&limit_log, sw->now))
+			log_limited(&limit_log, sw->now, "%s: MAC limit of %u "
+			    "reached: frames from %s dropped",
+			    who(sw, f->in, buf), sw->mac_limit,
+			    mac_fmt(mac, frame + MAC_LEN));
 		drop(ip, f, DROP_MACLIMIT);
 		return;
+	case MACHASH_MOVED:
+		if (log_limit_due(&move_log, sw->now))
+			log_limited(&move_log, sw->now, "MAC %s moved to %s",
+			    mac_fmt(mac, frame + MAC_LEN), who(sw, f->in, buf));
+		break;
+	default:
+		break;
 	}
 	if (host_mac(sw, frame) && sw->tap != -1 && f->in != sw->tap) {
 		f->out = sw->tap;
@@ -597,13 +649,13 @@ switch_ready(struct vswitch *sw, int id, short revents)
 		;
 	else if (revents & POLLIN)
 		gone = read_port(sw, id) == -1;
-	else if (revents & (POLLHUP | POLLERR | POLLNVAL)) {
-		if (p->kind == PORT_TAP)
-			log_warnx("TAP failed; switching between clients only");
+	else if (revents & (POLLHUP | POLLERR | POLLNVAL))
 		gone = 1;
-	}
-	if (gone)
-		switch_close_port(sw, id);
+	if (!gone)
+		return;
+	if (p->kind == PORT_TAP)	/* main() says so as it exits */
+		sw->tap_gone = 1;
+	switch_close_port(sw, id);
 }
 
 /* Streams let go while frames were still in their buffers read them. */
@@ -626,6 +678,7 @@ static void
 find_stalls(struct vswitch *sw)
 {
 	struct port *p;
+	char buf[WHO_LEN];
 	long unread;
 	int i, id;
 
@@ -641,9 +694,10 @@ find_stalls(struct vswitch *sw)
 		p->unread = unread;
 		if (sw->now_ms - p->progress_ms < sw->stall_ms)
 			continue;
-		log_warnx("port %d (%s, pid %d) took nothing for %d ms: "
-		    "stalled, dropping frames for it until it reads", id,
-		    port_kind_name(p->kind), (int)p->pid, sw->stall_ms);
+		if (log_limit_due(&stall_log, sw->now))
+			log_limited(&stall_log, sw->now, "%s took nothing for "
+			    "%d ms: stalled, dropping frames for it until it "
+			    "reads", who(sw, id, buf), sw->stall_ms);
 		port_discard(p);
 		p->stalled = 1;
 		p->st.stalls++;

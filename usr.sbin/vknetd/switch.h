@@ -64,6 +64,7 @@ struct vswitch {
 	int		 nbacklog;	/* ports with frames still queued */
 	int		 watchers;	/* monitors attached: publish frames */
 	uint64_t	 refused;	/* clients turned away: table full */
+	int		 tap_gone;	/* the TAP failed: main() exits */
 	struct port_stats closed;	/* of the ports that have gone */
 };
 

@@ -11,7 +11,11 @@
  * on the ports (see switch.c and port.c), MAC aging once a second, and
  * the sessions of the control socket beside the data socket: monitors
  * and stats requests (monitor.c).  Signal handlers only set a flag;
- * the loop sees it when its wait returns.
+ * the loop sees it when its wait returns.  The loop ends on SIGTERM or
+ * SIGINT, exit status 0, or when the TAP has gone (switch.c), status
+ * 1 after the same teardown: the switch is useless to the host without
+ * it, and a service manager that restarts failed services makes a new
+ * one.  Either way the last line logged says why.
  *
  * With -c or -s the same binary is a client of a running daemon's
  * control socket instead (watch.c), and creates nothing.
@@ -77,7 +81,7 @@ static struct state {
 } st = { .listen_fd = -1, .stream_fd = -1, .ctl_fd = -1,
     .tap = { .fd = -1 } };
 
-static volatile sig_atomic_t quit;
+static volatile sig_atomic_t quit;	/* the signal that said so */
 static volatile sig_atomic_t stats_wanted;
 
 static void
@@ -86,7 +90,7 @@ on_signal(int sig)
 	if (sig == SIGUSR1)
 		stats_wanted = 1;
 	else
-		quit = 1;
+		quit = sig;
 }
 
 static void
@@ -271,8 +275,8 @@ detach(void)
 static void
 accept_clients(struct vswitch *sw, int lfd, enum port_kind kind)
 {
-	/* A member of the group can connect at will: a line a minute. */
-	static struct log_limit full = LOG_LIMIT(60), refused = LOG_LIMIT(60);
+	/* A member of the group can connect at will: a line per 10 s. */
+	static struct log_limit full = LOG_LIMIT(10), refused = LOG_LIMIT(10);
 	int fd, n;
 
 	for (n = 0; n < 64 && (fd = listener_accept(lfd)) != -1; n++) {
@@ -293,7 +297,7 @@ run(struct vswitch *sw, struct pollfd *pfd, const sigset_t *waitmask)
 {
 	int id, high, i;
 
-	while (!quit) {
+	while (!quit && !sw->tap_gone) {
 		if (stats_wanted) {
 			stats_wanted = 0;
 			stats_log(sw);
@@ -336,7 +340,7 @@ main(int argc, char *argv[])
 	uint8_t mac[MAC_LEN];
 	const char *own;
 	pid_t other;
-	int maxports, i;
+	int maxports, gone, i;
 
 	log_init("vknetd", 1);
 	options_parse(argc, argv, &cf);
@@ -408,18 +412,28 @@ main(int argc, char *argv[])
 		switch_host_mac(&sw, mac);
 		host_addr6(&cf.net, mac);
 	}
-	log_info("switching on %s, socket %s%s%s, %s mode", st.tap.name,
-	    cf.sockpath, cf.streampath != NULL ? ", stream socket " : "",
+	log_info("switching on %s%s%s, socket %s%s%s, %s mode%s%s%s%s",
+	    st.tap.name, cf.bridge != NULL ? " in bridge " : "",
+	    cf.bridge != NULL ? cf.bridge : "", cf.sockpath,
+	    cf.streampath != NULL ? ", stream socket " : "",
 	    cf.streampath != NULL ? cf.streampath : "",
-	    cf.secure ? "secure" : "unsecure");
+	    cf.secure ? "secure" : "unsecure",
+	    cf.address != NULL ? " " : "",
+	    cf.address != NULL ? cf.address : "",
+	    cf.address6 != NULL ? " " : "",
+	    cf.address6 != NULL ? cf.address6 : "");
 
 	run(&sw, pfd, &waitmask);
 
-	log_info("exiting on signal");
+	gone = sw.tap_gone;
 	monitor_free(sw.mon);
 	switch_free(&sw);
 	pollset_close();
 	free(pfd);
 	teardown();
-	return (0);
+	if (gone)
+		log_warnx("TAP %s has gone: exiting", st.tap.name);
+	else
+		log_info("exiting on SIG%s", sigabbrev_np(quit));
+	return (gone ? 1 : 0);
 }

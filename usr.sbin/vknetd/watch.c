@@ -190,7 +190,7 @@ wait_readable(int fd, const sigset_t *waitmask)
 int
 watch_frames(const char *path, int hex, const char *wfile)
 {
-	struct pcap pc = { NULL, 0 };
+	struct pcap pc = { .fp = NULL };
 	static const int caught[] = { SIGINT, SIGTERM, 0 };
 	sigset_t waitmask;
 	unsigned long long shown = 0, missed = 0;
@@ -226,8 +226,8 @@ watch_frames(const char *path, int hex, const char *wfile)
 			if (wfile == NULL)
 				print_record(r, msg.buf + sizeof(*r), caplen,
 				    hex);
-			else if (pcap_write(&pc, r->sec, r->nsec,
-			    msg.buf + sizeof(*r), caplen, r->len) == -1)
+			else if (pcap_write(&pc, r, msg.buf + sizeof(*r),
+			    caplen) == -1)
 				fatal("%s", wfile);
 		}
 		if (n == 0)
