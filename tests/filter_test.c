@@ -1419,8 +1419,7 @@ ATF_TC_BODY(ipv6_source_outside_prefix_is_rejected, tc)
 {
 	static const char *src[] = {
 		OUT6, "2001:db8:1:1::5", "2001:db8:0:ffff::5",
-		"fec0::1", "fe00::1", "fc00::1", "::1",
-		"::ffff:198.51.100.5", "2001:db9:1::5",
+		"fec0::1", "fe00::1", "fc00::1", "::1", "2001:db9:1::5",
 	};
 	uint8_t f[256];
 	size_t i, len;
@@ -1447,7 +1446,7 @@ ATF_TC_BODY(ipv6_source_host_multicast_or_anycast, tc)
 {
 	static const char *src[] = {
 		HOST6, HOST6_LL, HOST6_OTHER, "2001:db8:1::", "fe80::",
-		ALL_NODES, "ff05::2", "ff02::1:ff00:5",
+		ALL_NODES, "ff05::2", "ff02::1:ff00:5", "::ffff:198.51.100.5",
 	};
 	uint8_t f[256];
 	size_t i, len;
@@ -1492,6 +1491,8 @@ ATF_TC_BODY(ipv6_reserved_sources_by_prefix, tc)
 		    FILTER_IP6_SUBNET },
 		{ "2001:db8:1::1/0", "2001:db8:2::9", FILTER_PASS },
 		{ "2001:db8:1::1/0", "ff02::1", FILTER_IP6_RESERVED },
+		{ "2001:db8:1::1/0", "::ffff:198.51.100.5",
+		    FILTER_IP6_RESERVED },
 	};
 	struct secure_net net;
 	uint8_t f[256];
@@ -2291,6 +2292,12 @@ ATF_TC_BODY(claims_ipv6, tc)
 	ATF_CHECK_EQ(claims(f, len, cl), 0);
 	len = mld6(f, T_MLD2_REPORT, UNSPEC);
 	ATF_CHECK_EQ(claims(f, len, cl), 0);
+	/* Nor does ::ffff:a.b.c.d: it would claim a.b.c.d. */
+	len = udp6(f, "::ffff:198.51.100.11", 4);
+	ATF_CHECK_EQ(claims(f, len, cl), 0);
+	len = na6(f, LL_A, ALL_NODES, "::ffff:198.51.100.11", 0x20, NULL);
+	ATF_REQUIRE_EQ(claims(f, len, cl), 1);
+	ATF_CHECK(claim_is(&cl[0], LL_A));
 	/* Too short to hold the source. */
 	len = udp6(f, IN6_A, 4);
 	for (n = 0; n < L6; n++)
@@ -2318,6 +2325,10 @@ ATF_TC_BODY(claims_na_target, tc)
 	len = na6(f, UNSPEC, ALL_NODES, IN6_B, 0x20, NULL);
 	ATF_REQUIRE_EQ(claims(f, len, cl), 1);
 	ATF_CHECK(claim_is(&cl[0], IN6_B));
+	/* :: speaks for no one, as a target either. */
+	len = na6(f, LL_A, ALL_NODES, UNSPEC, 0x20, NULL);
+	ATF_REQUIRE_EQ(claims(f, len, cl), 1);
+	ATF_CHECK(claim_is(&cl[0], LL_A));
 	/* Cut inside the target: the source only. */
 	len = na6(f, LL_A, ALL_NODES, IN6_B, 0x20, NULL);
 	for (n = L6; n < len; n++)

@@ -136,6 +136,26 @@ cidr_parse(const char *s, struct cidr *c)
 	return (0);
 }
 
+static int
+in6_unspecified(const uint8_t *a)
+{
+	static const uint8_t zero[16];
+
+	return (memcmp(a, zero, 16) == 0);
+}
+
+/*
+ * ::ffff:a.b.c.d never appears on the wire (RFC 4291), and as a claim
+ * it would speak for the IPv4 address a.b.c.d.
+ */
+static int
+in6_v4mapped(const uint8_t *a)
+{
+	static const uint8_t prefix[12] = { [10] = 0xff, [11] = 0xff };
+
+	return (memcmp(a, prefix, sizeof(prefix)) == 0);
+}
+
 /*
  * An address the host can have on a link: not written with an IPv4
  * part, not multicast, unspecified, loopback or IPv4-mapped.
@@ -143,9 +163,7 @@ cidr_parse(const char *s, struct cidr *c)
 int
 cidr6_parse(const char *s, struct cidr6 *c)
 {
-	static const uint8_t v4mapped[12] = { [10] = 0xff, [11] = 0xff };
 	static const uint8_t loopback[16] = { [15] = 1 };
-	static const uint8_t unspec[16];
 	char buf[INET6_ADDRSTRLEN + 4], *slash, *end;
 	uint8_t a[16];
 	long bits;
@@ -163,9 +181,8 @@ cidr6_parse(const char *s, struct cidr6 *c)
 	bits = strtol(slash, &end, 10);
 	if (*end != '\0' || bits < 0 || bits > 128)
 		return (-1);
-	if (a[0] == 0xff || memcmp(a, unspec, 16) == 0 ||
-	    memcmp(a, loopback, 16) == 0 ||
-	    memcmp(a, v4mapped, sizeof(v4mapped)) == 0)
+	if (a[0] == 0xff || in6_unspecified(a) ||
+	    memcmp(a, loopback, 16) == 0 || in6_v4mapped(a))
 		return (-1);
 	memcpy(c->addr, a, 16);
 	c->bits = (int)bits;
@@ -304,18 +321,11 @@ in6_linklocal(const uint8_t *a)
 	return (a[0] == 0xfe && (a[1] & 0xc0) == 0x80);
 }
 
-static int
-in6_unspecified(const uint8_t *a)
-{
-	static const uint8_t zero[16];
-
-	return (memcmp(a, zero, 16) == 0);
-}
-
 /*
  * Addresses no guest may speak for: the host's own, multicast ones,
- * and the subnet-router anycast addresses of the prefix (up to /127)
- * and of fe80::/64, which the host answers when it forwards.
+ * IPv4-mapped ones, and the subnet-router anycast addresses of the
+ * prefix (up to /127) and of fe80::/64, which the host answers when it
+ * forwards.
  */
 static int
 reserved6(const struct secure_net *net, const uint8_t *a)
@@ -323,7 +333,8 @@ reserved6(const struct secure_net *net, const uint8_t *a)
 	static const uint8_t ll_anycast[16] = { 0xfe, 0x80 };
 	int i, n;
 
-	if (a[0] == 0xff || memcmp(a, net->v6.addr, 16) == 0 ||
+	if (a[0] == 0xff || in6_v4mapped(a) ||
+	    memcmp(a, net->v6.addr, 16) == 0 ||
 	    memcmp(a, ll_anycast, 16) == 0)
 		return (1);
 	n = net->nhost6 < FILTER_HOST6 ? net->nhost6 : FILTER_HOST6;
@@ -685,10 +696,18 @@ claim4(struct claim *cl, const uint8_t *addr)
 	memcpy(cl->addr + 12, addr, 4);
 }
 
+/* May an IPv6 address be claimed, as a claim of IPv6? */
+static int
+claimable6(const uint8_t *a)
+{
+	return (!in6_unspecified(a) && !in6_v4mapped(a));
+}
+
 /*
  * An IPv6 packet speaks for its source, unless it is :: (DAD, an MLD
  * report before the node has an address), and a Neighbor
- * Advertisement for its target too.  An NA is looked for right after
+ * Advertisement for its target too.  IPv4-mapped addresses are no
+ * IPv6 packet's to claim.  An NA is looked for right after
  * the IPv6 header only: filter_guest() drops ND behind extension
  * headers.
  */
@@ -700,11 +719,11 @@ claims6(const uint8_t *ip, size_t avail, struct claim *claims)
 
 	if (avail < IP6_HDR)
 		return (0);
-	if (!in6_unspecified(ip + 8))
+	if (claimable6(ip + 8))
 		memcpy(claims[n++].addr, ip + 8, 16);
 	if (avail >= IP6_HDR + ND_NS_LEN && ip[6] == IPPROTO_ICMPV6_ &&
-	    ip[IP6_HDR] == ND_NA && (n == 0 ||
-	    memcmp(target, ip + 8, 16) != 0))
+	    ip[IP6_HDR] == ND_NA && claimable6(target) &&
+	    (n == 0 || memcmp(target, ip + 8, 16) != 0))
 		memcpy(claims[n++].addr, target, 16);
 	return (n);
 }
