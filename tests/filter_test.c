@@ -1539,6 +1539,20 @@ ATF_TC_BODY(ipv6_unspecified_source, tc)
 	CHECK6(f, len, FILTER_ND_MALFORMED);
 	len = ns6(f, UNSPEC, SNM_A, IN6_A, mac_a);
 	CHECK6(f, len, FILTER_ND_MALFORMED);
+	/*
+	 * DAD for an address the guest could not use: for the host's, a
+	 * host whose address is still tentative would give it up.
+	 */
+	len = ns6(f, UNSPEC, "ff02::1:ff00:1", HOST6, NULL);
+	CHECK6(f, len, FILTER_ND_TARGET);
+	len = ns6(f, UNSPEC, "ff02::1:ff00:1", HOST6_LL, NULL);
+	CHECK6(f, len, FILTER_ND_TARGET);
+	len = ns6(f, UNSPEC, "ff02::1:ff00:9", OUT6, NULL);
+	CHECK6(f, len, FILTER_ND_TARGET);
+	len = ns6(f, UNSPEC, "ff02::1:ff00:0", "2001:db8:1::", NULL);
+	CHECK6(f, len, FILTER_ND_TARGET);
+	len = ns6(f, UNSPEC, SNM_A, LL_A, NULL);
+	CHECK6(f, len, FILTER_PASS);
 	len = na6(f, UNSPEC, ALL_NODES, IN6_A, 0x20, mac_a);
 	CHECK6(f, len, FILTER_ND_MALFORMED);
 	len = rs6(f, UNSPEC, NULL);
@@ -2183,6 +2197,52 @@ ATF_TC_BODY(guest_everything_else_passes, tc)
 		    "%zu-byte frame dropped", i);
 }
 
+/* Put an 802.1Q or 802.1ad tag (VLAN 100) after the MACs. */
+static size_t
+vlan(uint8_t *f, size_t len, uint16_t tpid)
+{
+	memmove(f + 16, f + 12, len - 12);
+	put16(f + 12, tpid);
+	put16(f + 14, 100);
+	return (len + 4);
+}
+
+/* A guest's VLAN interfaces take RAs too: tags hide nothing. */
+ATF_TC_WITHOUT_HEAD(guest_ra_behind_vlan_tags_is_dropped);
+ATF_TC_BODY(guest_ra_behind_vlan_tags_is_dropped, tc)
+{
+	uint8_t f[256];
+	size_t len, n;
+
+	len = vlan(f, ra6(f), 0x8100);
+	CHECK_GUEST(f, len, FILTER_RA_GUARD);
+	/* Not to the host, which takes no tagged frames at all. */
+	CHECK6(f, len, FILTER_ETHERTYPE);
+	len = vlan(f, vlan(f, redirect6(f), 0x8100), 0x88a8);
+	CHECK_GUEST(f, len, FILTER_RA_GUARD);
+	len = vlan(f, vlan(f, vlan(f, ra6(f), 0x8100), 0x8100), 0x88a8);
+	CHECK_GUEST(f, len, FILTER_RA_GUARD);
+	len = vlan(f, frag6(f, opts6(f, ra6(f), P_DSTOPTS), 0, 1), 0x8100);
+	CHECK_GUEST(f, len, FILTER_RA_GUARD);
+	len = icmp(f, IN_A, 28);
+	f[L4] = 5;
+	len = vlan(f, len, 0x8100);
+	CHECK_GUEST(f, len, FILTER_ICMP_REDIRECT);
+	/* What is not a redirect passes, tagged or not. */
+	len = vlan(f, udp6(f, OUT6, 8), 0x8100);
+	CHECK_GUEST(f, len, FILTER_PASS);
+	len = vlan(f, echo6(f, IN6_A, 8), 0x88a8);
+	CHECK_GUEST(f, len, FILTER_PASS);
+	/* Cut inside a tag: nothing behind it; inside the packet: no RA. */
+	len = vlan(f, vlan(f, ra6(f), 0x8100), 0x88a8);
+	for (n = ETH_LEN; n < ETH_LEN + 8; n++)
+		ATF_CHECK_EQ_MSG(guest(f, n), FILTER_PASS,
+		    "%zu bytes of tags dropped", n);
+	for (n = ETH_LEN + 8; n < len; n++)
+		ATF_CHECK_MSG(guest(f, n) != FILTER_PASS,
+		    "tagged RA cut to %zu bytes passed", n);
+}
+
 /* A guest does not route the other guests either: ICMPv4 redirects. */
 ATF_TC_WITHOUT_HEAD(guest_icmp_redirect_is_dropped);
 ATF_TC_BODY(guest_icmp_redirect_is_dropped, tc)
@@ -2405,6 +2465,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, guest_hidden_header_chain_is_dropped);
 	ATF_TP_ADD_TC(tp, guest_nd_behind_extension_headers_is_dropped);
 	ATF_TP_ADD_TC(tp, guest_everything_else_passes);
+	ATF_TP_ADD_TC(tp, guest_ra_behind_vlan_tags_is_dropped);
 	ATF_TP_ADD_TC(tp, guest_icmp_redirect_is_dropped);
 	ATF_TP_ADD_TC(tp, claims_ipv4);
 	ATF_TP_ADD_TC(tp, claims_ipv6);

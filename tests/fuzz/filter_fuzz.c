@@ -8,18 +8,19 @@
  *
  *   - a frame filter_check() passes has an ethertype of a family the
  *     host has; its IPv6 source is inside the prefix or link-local and
- *     none of the host's, multicast or anycast (or :: for DAD and MLD
- *     reports); it is ICMPv6 of a type a host needs, UDP or TCP, behind
- *     no extension header but one Fragment header or a Hop-by-Hop
- *     header before MLD; ND has hop limit 255, every link-layer option
- *     naming the frame's source and an NA target the guest may use;
- *     it never is a router advertisement or redirect;
+ *     none of the host's, multicast or anycast (or :: for MLD reports,
+ *     and DAD of an address the guest could have); it is ICMPv6 of a
+ *     type a host needs, UDP or TCP, behind no extension header but one
+ *     Fragment header or a Hop-by-Hop header before MLD; ND has hop
+ *     limit 255, every link-layer option naming the frame's source and
+ *     an NA target the guest may use; it never is a router
+ *     advertisement or redirect;
  *   - cut anywhere inside its packet, or inside a header the rules
  *     read, a frame that passed passes no more;
  *   - filter_guest() never passes a router advertisement or redirect
- *     found anywhere in the header chain, nor a chain that cannot be
- *     followed to its end, nor an ICMPv4 redirect; what filter_check()
- *     passes, filter_guest() passes too;
+ *     found anywhere in the header chain, behind any VLAN tags, nor a
+ *     chain that cannot be followed to its end, nor an ICMPv4
+ *     redirect; what filter_check() passes, filter_guest() passes too;
  *   - filter_claims() claims only addresses the frame holds where a
  *     sender's address is, never ::, and a passing IPv6 frame claims
  *     its source.
@@ -65,18 +66,21 @@ get16(const uint8_t *p)
 	return ((uint16_t)(p[0] << 8 | p[1]));
 }
 
-/* Every extension header of RFC 8200 and IANA's list, no limit. */
+/*
+ * The IPv6 packet at b, its headers walked: every extension header of
+ * RFC 8200 and IANA's list, as many as there are.
+ */
 static void
-walk6(const uint8_t *f, size_t len, struct walk *w)
+walk6(const uint8_t *f, size_t len, size_t b, struct walk *w)
 {
-	size_t off = L6, hl;
+	size_t off = b + 40, hl;
 	uint8_t nh;
 
 	memset(w, 0, sizeof(*w));
-	if (len < L6 || f[L3] >> 4 != 6 ||
-	    (w->end = L6 + get16(f + L3 + 4)) > len)
+	if (len < b + 40 || f[b] >> 4 != 6 ||
+	    (w->end = b + 40 + get16(f + b + 4)) > len)
 		return;
-	for (nh = f[L3 + 6];; nh = f[off], off += hl) {
+	for (nh = f[b + 6];; nh = f[off], off += hl) {
 		if (w->end - off < 8 && (nh == 0 || nh == 43 || nh == 44 ||
 		    nh == 51 || nh == 60 || nh == 135 || nh == 139 ||
 		    nh == 140 || nh == 253 || nh == 254))
@@ -216,7 +220,7 @@ ipv6_passed(const struct secure_net *net, const uint8_t *f, size_t len)
 	size_t need;
 	uint8_t type;
 
-	walk6(f, len, &w);
+	walk6(f, len, L3, &w);
 	assert(net->has6 && w.ok);
 	assert(w.proto == 6 || w.proto == 17 || w.proto == 58);
 	assert(w.nhdr == 0 || (w.nhdr == 1 && (w.frag || w.hbh)));
@@ -243,10 +247,12 @@ ipv6_passed(const struct secure_net *net, const uint8_t *f, size_t len)
 		if (type == 133 || type == 135 || type == 136)
 			nd_passed(net, f, &w);
 	}
-	if (zero(src, 16))
+	if (zero(src, 16)) {
 		assert(w.proto == 58 && (type == 135 || type == 131 ||
 		    type == 143));
-	else
+		/* DAD only for an address the guest could have. */
+		assert(type != 135 || addr_ok(net, f + w.off + 8));
+	} else
 		assert(addr_ok(net, src));
 	/* The transport header cut, or the chain before it. */
 	assert(cut_check(net, f, w.off + need - 1, w.off + need - 1 - L6) !=
@@ -281,7 +287,8 @@ guest(const struct secure_net *net, const uint8_t *f, size_t len,
 {
 	enum filter_verdict v;
 	struct walk w;
-	size_t n, hlen;
+	size_t b, n, hlen;
+	uint16_t type;
 
 	v = filter_guest(net, f, len);
 	assert((unsigned int)v < FILTER_NVERDICTS);
@@ -289,17 +296,21 @@ guest(const struct secure_net *net, const uint8_t *f, size_t len,
 		assert(v == FILTER_PASS);
 	if (len < L3)
 		return;
-	switch (frame_ethertype(f)) {
+	/* Behind any number of 802.1Q and 802.1ad tags. */
+	for (b = L3, type = get16(f + 12); (type == 0x8100 ||
+	    type == 0x88a8) && len >= b + 4; b += 4)
+		type = get16(f + b + 2);
+	switch (type) {
 	case ETHERTYPE_IPV4:
-		hlen = len >= L3 + 20 ? (size_t)(f[L3] & 0x0f) * 4 : 0;
-		if (hlen >= 20 && f[L3] >> 4 == 4 && f[L3 + 9] == 1 &&
-		    (get16(f + L3 + 6) & 0x1fff) == 0 &&
-		    hlen < get16(f + L3 + 2) && get16(f + L3 + 2) <= len - L3 &&
-		    f[L3 + hlen] == 5)
+		hlen = len >= b + 20 ? (size_t)(f[b] & 0x0f) * 4 : 0;
+		if (hlen >= 20 && f[b] >> 4 == 4 && f[b + 9] == 1 &&
+		    (get16(f + b + 6) & 0x1fff) == 0 &&
+		    hlen < get16(f + b + 2) && get16(f + b + 2) <= len - b &&
+		    f[b + hlen] == 5)
 			assert(v != FILTER_PASS);
 		break;
 	case ETHERTYPE_IPV6:
-		walk6(f, len, &w);
+		walk6(f, len, b, &w);
 		/* What cannot be followed might hide an RA. */
 		if (!w.ok)
 			assert(v != FILTER_PASS);
@@ -309,7 +320,7 @@ guest(const struct secure_net *net, const uint8_t *f, size_t len,
 			assert(v != FILTER_PASS);
 		else if (f[w.off] == 134 || f[w.off] == 137) {
 			assert(v != FILTER_PASS);
-			for (n = L3; n < len && n < L3 + 256; n++)
+			for (n = b; n < len && n < b + 256; n++)
 				assert(cut_guest(net, f, n) != FILTER_PASS);
 		}
 		break;

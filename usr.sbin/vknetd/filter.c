@@ -46,6 +46,10 @@
 #define ARPOP_REPLY_	2
 #define ICMP_REDIRECT_	5
 
+#define ETHERTYPE_VLAN_	0x8100	/* IEEE 802.1Q */
+#define ETHERTYPE_QINQ_	0x88a8	/* IEEE 802.1ad */
+#define VLAN_TAG	4
+
 #define IP6_HDR		40
 #define IP6_CHAINMAX	8	/* extension headers followed, at most */
 #define IP6_HOPOPTS	0
@@ -394,8 +398,8 @@ ip6_exthdr(uint8_t nh)
 }
 
 /*
- * Follow the extension headers (RFC 8200) of the IPv6 packet in a
- * frame to the upper layer: to the first protocol that is no
+ * Follow the extension headers (RFC 8200) of the IPv6 packet at ip,
+ * avail bytes, to the upper layer: to the first protocol that is no
  * extension header (RFC 7045), to ESP or No Next Header, whose
  * contents cannot be followed, or to the data of a fragment other than
  * the first.  All of the chain must be inside the packet (RFC 7112),
@@ -403,17 +407,17 @@ ip6_exthdr(uint8_t nh)
  * most: a chain that hides its end is refused, not guessed at.
  */
 static enum filter_verdict
-chain6(const uint8_t *frame, size_t len, struct chain6 *c)
+chain6(const uint8_t *ip, size_t avail, struct chain6 *c)
 {
-	const uint8_t *ip = frame + ETHER_HDR, *h;
+	const uint8_t *h;
 	size_t hlen;
 	uint8_t nh;
 
 	memset(c, 0, sizeof(*c));
 	c->ip = ip;
 	/* The frame may carry Ethernet padding beyond the packet. */
-	if (len - ETHER_HDR < IP6_HDR || ip[0] >> 4 != 6 ||
-	    (c->end = IP6_HDR + get16(ip + 4)) > len - ETHER_HDR)
+	if (avail < IP6_HDR || ip[0] >> 4 != 6 ||
+	    (c->end = IP6_HDR + get16(ip + 4)) > avail)
 		return (FILTER_IP6_MALFORMED);
 	c->off = IP6_HDR;
 	nh = ip[6];
@@ -496,7 +500,8 @@ solicited_node(const uint8_t *dst, const uint8_t *target)
  * not fragmented (RFC 6980), every link-layer address option naming
  * the frame's source, and an NA's target one the guest may speak for.
  * The unspecified source is for DAD (RFC 4862): an NS to the target's
- * solicited-node address, with no link-layer option.
+ * solicited-node address, with no link-layer option, for an address
+ * the guest could use.
  */
 static enum filter_verdict
 check_nd(const struct secure_net *net, const uint8_t *frame,
@@ -526,6 +531,9 @@ check_nd(const struct secure_net *net, const uint8_t *frame,
 		if (nd[0] != ND_NS || lladdr ||
 		    !solicited_node(ip + 24, nd + 8))
 			return (FILTER_ND_MALFORMED);
+		/* A host still trying its address would give it up. */
+		if (addr6_ok(net, nd + 8) != FILTER_PASS)
+			return (FILTER_ND_TARGET);
 		*unspec_ok = 1;
 	}
 	if (nd[0] != ND_NA)
@@ -592,7 +600,8 @@ check_ipv6(const struct secure_net *net, const uint8_t *frame, size_t len)
 	enum filter_verdict v;
 	int unspec_ok = 0;
 
-	if ((v = chain6(frame, len, &c)) != FILTER_PASS)
+	if ((v = chain6(frame + ETHER_HDR, len - ETHER_HDR, &c)) !=
+	    FILTER_PASS)
 		return (v);
 	if (c.proto != IPPROTO_ICMPV6_ && c.proto != IPPROTO_UDP_ &&
 	    c.proto != IPPROTO_TCP_)
@@ -638,7 +647,8 @@ filter_check(const struct secure_net *net, const uint8_t *frame, size_t len)
 /*
  * What no guest may send to anyone, the host or another guest, in
  * either family: a router advertisement or a redirect, wherever it
- * hides in the header chain (RA guard, RFC 6105 and RFC 7113).  An
+ * hides, behind VLAN tags (for the guests' VLAN interfaces) or in the
+ * header chain (RA guard, RFC 6105 and RFC 7113).  An
  * IPv6 packet whose chain cannot be followed to the upper layer in
  * its first fragment is dropped as well, for it might hide one, and
  * so is Neighbor Discovery behind extension headers, which only
@@ -650,28 +660,35 @@ filter_check(const struct secure_net *net, const uint8_t *frame, size_t len)
 enum filter_verdict
 filter_guest(const struct secure_net *net, const uint8_t *frame, size_t len)
 {
-	const uint8_t *ip = frame + ETHER_HDR, *l4;
+	const uint8_t *ip, *l4;
 	struct chain6 c;
 	enum filter_verdict v;
-	size_t hlen, total;
+	size_t off = ETHER_HDR, avail, hlen, total;
+	uint16_t type;
 
 	(void)net;
 	if (len < ETHER_HDR)
 		return (FILTER_PASS);
-	switch (frame_ethertype(frame)) {
+	for (type = frame_ethertype(frame); (type == ETHERTYPE_VLAN_ ||
+	    type == ETHERTYPE_QINQ_) && len - off >= VLAN_TAG;
+	    off += VLAN_TAG)
+		type = get16(frame + off + 2);
+	ip = frame + off;
+	avail = len - off;
+	switch (type) {
 	case ETHERTYPE_IPV4:
 		/* Only a packet its receiver would take gets judged. */
-		if (len - ETHER_HDR < IP_MINHDR || ip[0] >> 4 != 4 ||
+		if (avail < IP_MINHDR || ip[0] >> 4 != 4 ||
 		    ip[9] != IPPROTO_ICMP_ || (get16(ip + 6) & 0x1fff) != 0)
 			return (FILTER_PASS);
 		hlen = (size_t)(ip[0] & 0x0f) * 4;
 		total = get16(ip + 2);
-		if (hlen >= IP_MINHDR && hlen < total &&
-		    total <= len - ETHER_HDR && ip[hlen] == ICMP_REDIRECT_)
+		if (hlen >= IP_MINHDR && hlen < total && total <= avail &&
+		    ip[hlen] == ICMP_REDIRECT_)
 			return (FILTER_ICMP_REDIRECT);
 		return (FILTER_PASS);
 	case ETHERTYPE_IPV6:
-		if ((v = chain6(frame, len, &c)) != FILTER_PASS)
+		if ((v = chain6(ip, avail, &c)) != FILTER_PASS)
 			return (v);
 		if (c.later || c.proto != IPPROTO_ICMPV6_)
 			return (FILTER_PASS);
