@@ -115,27 +115,43 @@ static const char *reasons[FILTER_NVERDICTS] = {
 	[FILTER_RA_GUARD] = "router advertisement or redirect",
 };
 
-int
-cidr_parse(const char *s, struct cidr *c)
+/*
+ * Split "address/bits" into the address, in buf, and its prefix
+ * length, digits only and at most max.
+ */
+static int
+prefix_split(const char *s, char *buf, size_t size, int max, int *bits)
 {
-	char buf[INET_ADDRSTRLEN + 4], *slash, *end;
-	struct in_addr in;
-	long bits;
+	char *slash, *end;
+	long n;
 
-	if (strlen(s) >= sizeof(buf))
+	if (strlen(s) >= size)
 		return (-1);
 	strcpy(buf, s);
 	if ((slash = strchr(buf, '/')) == NULL)
 		return (-1);
 	*slash++ = '\0';
-	if (inet_pton(AF_INET, buf, &in) != 1 || *slash < '0' ||
-	    *slash > '9')
+	if (*slash < '0' || *slash > '9')
 		return (-1);
-	bits = strtol(slash, &end, 10);
-	if (*end != '\0' || bits < 0 || bits > 32)
+	n = strtol(slash, &end, 10);
+	if (*end != '\0' || n > max)
+		return (-1);
+	*bits = (int)n;
+	return (0);
+}
+
+int
+cidr_parse(const char *s, struct cidr *c)
+{
+	char buf[INET_ADDRSTRLEN + 4];
+	struct in_addr in;
+	int bits;
+
+	if (prefix_split(s, buf, sizeof(buf), 32, &bits) == -1 ||
+	    inet_pton(AF_INET, buf, &in) != 1)
 		return (-1);
 	c->addr = ntohl(in.s_addr);
-	c->bits = (int)bits;
+	c->bits = bits;
 	c->mask = bits == 0 ? 0 : 0xffffffffU << (32 - bits);
 	return (0);
 }
@@ -168,28 +184,18 @@ int
 cidr6_parse(const char *s, struct cidr6 *c)
 {
 	static const uint8_t loopback[16] = { [15] = 1 };
-	char buf[INET6_ADDRSTRLEN + 4], *slash, *end;
+	char buf[INET6_ADDRSTRLEN + 4];
 	uint8_t a[16];
-	long bits;
-	int i;
+	int bits, i;
 
-	if (strlen(s) >= sizeof(buf))
-		return (-1);
-	strcpy(buf, s);
-	if ((slash = strchr(buf, '/')) == NULL)
-		return (-1);
-	*slash++ = '\0';
-	if (strchr(buf, '.') != NULL || inet_pton(AF_INET6, buf, a) != 1 ||
-	    *slash < '0' || *slash > '9')
-		return (-1);
-	bits = strtol(slash, &end, 10);
-	if (*end != '\0' || bits < 0 || bits > 128)
+	if (prefix_split(s, buf, sizeof(buf), 128, &bits) == -1 ||
+	    strchr(buf, '.') != NULL || inet_pton(AF_INET6, buf, a) != 1)
 		return (-1);
 	if (a[0] == 0xff || in6_unspecified(a) ||
 	    memcmp(a, loopback, 16) == 0 || in6_v4mapped(a))
 		return (-1);
 	memcpy(c->addr, a, 16);
-	c->bits = (int)bits;
+	c->bits = bits;
 	for (i = 0; i < 16; i++, bits -= 8)
 		c->mask[i] = bits >= 8 ? 0xff :
 		    bits <= 0 ? 0 : (uint8_t)(0xff << (8 - bits));
