@@ -55,6 +55,17 @@ enum filter_verdict {
 	FILTER_IP_RESERVED,	/* source the host's, network or broadcast */
 	FILTER_ICMP_REDIRECT,	/* a guest does not route the host */
 	FILTER_ADDR_OWNED,	/* address of the host or another port */
+	FILTER_IP6_MALFORMED,	/* lengths, or a chain cut short */
+	FILTER_IP6_PROTO,	/* not ICMPv6, UDP or TCP */
+	FILTER_IP6_EXTHDR,	/* an extension header not allowed */
+	FILTER_IP6_SUBNET,	/* source outside the prefix and fe80::/10 */
+	FILTER_IP6_RESERVED,	/* source the host's, multicast, anycast */
+	FILTER_ICMP6_TYPE,	/* an ICMPv6 type the host need not hear */
+	FILTER_MLD_MALFORMED,	/* MLD not hop limit 1 from link-local */
+	FILTER_ND_MALFORMED,	/* ND hop limit, code, length, options */
+	FILTER_ND_SPOOFED,	/* link-layer option is not the source */
+	FILTER_ND_TARGET,	/* NA target outside, or the host's */
+	FILTER_RA_GUARD,	/* router advertisement or redirect */
 	FILTER_NVERDICTS
 };
 
