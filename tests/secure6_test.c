@@ -268,6 +268,23 @@ VKT_TC(ipv6_only_secure_mode,
 	ATF_REQUIRE_EQ(vkt_stop(pid), 0);
 }
 
+VKT_TC(ipv6_disabled_on_tap_named,
+    "On an interface with IPv6 disabled, the IPv6 operand is refused "
+    "with the sysctl to change, and nothing is left behind")
+{
+	struct vkt_run r;
+
+	vkt_setup();			/* IPv6 off on new interfaces */
+	vkt_run(&r, NULL, VKNETD_PATH, "-d", "-p", VKT_SOCK, "-i",
+	    VKT_PIDFILE, NET6, NULL);
+	ATF_CHECK_EQ_MSG(r.status, 1, "exit %d: %s", r.status,
+	    vkt_flat(r.err));
+	ATF_CHECK_MSG(strstr(r.err, "IPv6 is disabled there (sysctl "
+	    "net.ipv6.conf.") != NULL, "no reason given: %s",
+	    vkt_flat(r.err));
+	ATF_CHECK(!vkt_exists(VKT_SOCK) && !vkt_exists(VKT_PIDFILE));
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, nd_spoof_moves_host_entry_unsecure);
@@ -276,5 +293,6 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, guest_router_advertisement_reaches_nobody);
 	ATF_TP_ADD_TC(tp, ipv6_address_on_tap_and_gone_at_exit);
 	ATF_TP_ADD_TC(tp, ipv6_only_secure_mode);
+	ATF_TP_ADD_TC(tp, ipv6_disabled_on_tap_named);
 	return (atf_no_error());
 }

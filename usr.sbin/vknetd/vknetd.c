@@ -199,6 +199,12 @@ setup_tap(const struct config *cf)
 		if (netif_addr6_add(ifname,
 		    (const struct in6_addr *)cf->net.v6.addr,
 		    cf->net.v6.bits) == -1) {
+			/* What Linux says when IPv6 is off on the device. */
+			if (errno == EACCES)
+				startup_failed("%s on %s: IPv6 is disabled "
+				    "there (sysctl net.ipv6.conf.%s."
+				    "disable_ipv6)", cf->address6, ifname,
+				    ifname);
 			if (errno != EEXIST)
 				startup_failed("%s on %s: %s", cf->address6,
 				    ifname, strerror(errno));
