@@ -3,11 +3,8 @@
  * options.c): the input, cut at each NUL, is the argument vector after
  * "vknetd".  options_parse() either returns a configuration or ends
  * the program: usage() with EX_USAGE, or fatalx() with 1 for a socket
- * path too long for its ".ctl".  The program is linked with
- * -Wl,--wrap=exit so that those exits come to __wrap_exit(), which
- * jumps back here: no fork per input, which would cost a thousand
- * times the parse and hide the parser from libFuzzer's coverage.  Any
- * other exit, libFuzzer's own, goes on to the real one.
+ * path too long for its ".ctl"; cmdline.c catches those exits
+ * (-Wl,--wrap=exit) without a fork.
  *
  * Properties, from vknetd.8 and options.c:
  *
@@ -26,82 +23,37 @@
 #include <assert.h>
 #include <limits.h>
 #include <net/if.h>
-#include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
-#include <unistd.h>
 
+#include "cmdline.h"
 #include "ctl.h"
 #include "options.h"
-#include "quiet.h"
-
-#define MAXARGS		64
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
-void	__real_exit(int) __attribute__((noreturn));
-void	__wrap_exit(int) __attribute__((noreturn));
 
-static jmp_buf		 back;
-static volatile int	 armed;
-static int		 status;
-
-void
-__wrap_exit(int st)
+static void
+parse(int argc, char **argv, void *cf)
 {
-	if (!armed)
-		__real_exit(st);
-	armed = 0;
-	status = st;
-	longjmp(back, 1);
-}
-
-/* One parse of a fresh copy (getopt permutes it): -1, or the status. */
-static int
-parse(const uint8_t *in, size_t len, char **copy, struct config *cf)
-{
-	static char *argv[MAXARGS + 2];
-	static int argc;
-	size_t i;
-
-	/* Exactly as long as the input and its last NUL, for ASan. */
-	assert((*copy = malloc(len + 1)) != NULL);
-	memcpy(*copy, in, len);
-	(*copy)[len] = '\0';
-	argv[0] = "vknetd";
-	argc = 1;
-	for (i = 0; len > 0 && i <= len && argc <= MAXARGS;
-	    i += strlen(*copy + i) + 1)
-		argv[argc++] = *copy + i;
-	argv[argc] = NULL;
-	optind = 0;		/* glibc: start afresh, mid-cluster or not */
-	status = -1;
-	quiet(1);
-	if (setjmp(back) == 0) {
-		armed = 1;
-		options_parse(argc, argv, cf);
-		armed = 0;
-	}
-	quiet(0);
-	return (status);
+	options_parse(argc, argv, cf);
 }
 
 /* p is unset or one of the arguments, not a stray pointer. */
 static void
-arg(const char *p, const char *copy, size_t len)
+arg(const char *p, const struct cmdline *cl)
 {
-	assert(p == NULL || (p >= copy && p <= copy + len));
+	assert(p == NULL || cmdline_has(cl, p));
 }
 
 /* p is the default or one of the arguments. */
 static void
-given(const char *p, const char *def, const char *copy, size_t len)
+given(const char *p, const char *def, const struct cmdline *cl)
 {
 	assert(p != NULL);
 	if (p != def)
-		arg(p, copy, len);
+		arg(p, cl);
 }
 
 static int
@@ -117,23 +69,23 @@ ifname(const char *name)
 }
 
 static void
-check(const struct config *cf, const char *copy, size_t len,
+check(const struct config *cf, const struct cmdline *cl,
     const struct config *def)
 {
 	char ctl[PATH_MAX + sizeof(CTL_SUFFIX)];
 	struct cidr v4;
 	struct cidr6 v6;
 
-	given(cf->sockpath, def->sockpath, copy, len);
-	given(cf->pidpath, def->pidpath, copy, len);
+	given(cf->sockpath, def->sockpath, cl);
+	given(cf->pidpath, def->pidpath, cl);
 	snprintf(ctl, sizeof(ctl), "%s%s", cf->sockpath, CTL_SUFFIX);
 	assert(strcmp(cf->ctlpath, ctl) == 0);
-	arg(cf->streampath, copy, len);
-	arg(cf->tapname, copy, len);
-	arg(cf->bridge, copy, len);
-	arg(cf->address, copy, len);
-	arg(cf->address6, copy, len);
-	arg(cf->wfile, copy, len);
+	arg(cf->streampath, cl);
+	arg(cf->tapname, cl);
+	arg(cf->bridge, cl);
+	arg(cf->address, cl);
+	arg(cf->address6, cl);
+	arg(cf->wfile, cl);
 	assert(cf->client == 'c' || (!cf->hex && cf->wfile == NULL));
 	if (cf->client != 0) {
 		assert(cf->client == 'c' || cf->client == 's');
@@ -190,25 +142,25 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *in, size_t len)
 {
 	static struct config cf, cf2, def;
-	char *copy, *copy2;
-	int st, st2;
+	struct cmdline cl, cl2;
+	int st;
 
 	/* The defaults, as options.c has them: vknetd -U. */
 	if (def.sockpath == NULL) {
-		assert(parse((const uint8_t *)"-U", 2, &copy, &def) == -1);
-		free(copy);
+		assert(cmdline_run(&cl, "vknetd", (const uint8_t *)"-U", 2,
+		    parse, &def) == CMDLINE_RETURNED);
+		cmdline_free(&cl);
 	}
-	st = parse(in, len, &copy, &cf);
-	if (st == -1)
-		check(&cf, copy, len, &def);
+	st = cmdline_run(&cl, "vknetd", in, len, parse, &cf);
+	if (st == CMDLINE_RETURNED)
+		check(&cf, &cl, &def);
 	else
 		assert(st == EX_USAGE || (st == 1 && strlen(cf.sockpath) +
 		    strlen(CTL_SUFFIX) >= PATH_MAX));
-	st2 = parse(in, len, &copy2, &cf2);
-	assert(st2 == st);
-	if (st == -1)
+	assert(cmdline_run(&cl2, "vknetd", in, len, parse, &cf2) == st);
+	if (st == CMDLINE_RETURNED)
 		same(&cf, &cf2);
-	free(copy);
-	free(copy2);
+	cmdline_free(&cl);
+	cmdline_free(&cl2);
 	return (0);
 }
