@@ -1,22 +1,26 @@
 /*
  * libFuzzer harness for the stream ports' framing (usr.sbin/vknetd/
  * port.c): QEMU's "-netdev stream", each frame behind its length as 4
- * bytes big-endian.  The input is a script, a byte per step:
+ * bytes big-endian, both ways.  The input is a script, a byte per step:
  *
- *	% 8 = 0-2  a frame: length 1 + the next byte, or with the top
- *		   bit set 1 + the next two bytes modulo FRAME_MAX;
- *	      3    write up to 1 + the next two bytes of the stream;
- *	      4    write up to 1 + (byte >> 3) bytes: cuts inside headers;
- *	      5    a bad length (0, FRAME_MAX + 1, 2^32 - 1 or more than
- *		   FRAME_MAX by the next two bytes), once per stream;
- *	      6    hold (or let go) every frame handed over, as queues do,
- *		   until the pool is empty;
- *	      7    ask port_recv() to stop after the next frame.
+ *	% 12 = 0-2  a frame in: length 1 + the next byte, or with the top
+ *		    bit set 1 + the next two bytes modulo FRAME_MAX;
+ *	       3    write up to 1 + the next two bytes of the stream in;
+ *	       4    write up to 1 + the next byte % 32: cuts in headers;
+ *	       5    a bad length (0, FRAME_MAX + 1, 2^32 - 1 or more than
+ *		    FRAME_MAX by the next two bytes), once per stream;
+ *	       6    hold (or let go) every frame handed over, as queues
+ *		    do, until the pool is empty;
+ *	       7    ask port_recv() to stop after the next frame;
+ *	       8    queue 1 + the next byte % 16 frames out, then flush;
+ *	       9    flush: send what the socket takes;
+ *	      10    the peer reads up to 1 + the next two bytes;
+ *	      11    declare the port stalled: port_discard().
  *
- * The stream is written to one end of a socketpair, the port reads the
- * other through port_recv(), exactly as the switch does, after every
- * write and until nothing is left to read or to hand over; at the end
- * the writer closes.  Properties:
+ * The stream in is written to one end of a socketpair, the port reads
+ * the other through port_recv(), exactly as the switch does, after
+ * every write and until nothing is left to read or to hand over; at
+ * the end the writer closes.  Properties:
  *
  *	- the frames come out whole, in order, as sent, each only once
  *	  all its bytes were written, and all of them by the end;
@@ -25,6 +29,15 @@
  *	- port_partial() says whether part of a frame is buffered;
  *	- PORT_STARVED only when the pool is empty, and nothing is lost;
  *	- stream_header() and stream_parse() agree on every length.
+ *
+ * The frames out go through a send buffer made small, so that writes
+ * stop anywhere in a frame; the peer reassembles what it reads:
+ *
+ *	- it is always well framed, and every frame is one queued, whole
+ *	  and in order: all of them, but for those a stall dropped, which
+ *	  are all queued but the one on its way, if one is;
+ *	- by the end the queue is empty, every frame not dropped has
+ *	  arrived, and the counts of sent and dropped agree.
  */
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -43,6 +56,10 @@
 #define STREAM_MAX	(1 << 20)
 #define MAXFRAMES	1024
 #define NONE		SIZE_MAX
+#define OUTQ		64		/* frames out at once, at most */
+#define MAXOUT		4096		/* and in all */
+#define SNDBUF		4096
+#define READ_MAX	65536
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
@@ -66,6 +83,25 @@ static struct {
 	struct port	 port;
 	int		 peer;
 } s;
+
+/*
+ * The frames out.  They are the harness's, not the pool's: each keeps
+ * a reference of ours, so that the port's frame_unref() never gives
+ * one to the pool; a slot is free again when ours is the only one.
+ */
+static struct {
+	struct frame	 f[OUTQ];
+	uint8_t		 data[OUTQ][FRAME_MAX];
+	uint32_t	 nqueued;	/* frames queued so far: the next seq */
+	size_t		 len[MAXOUT];	/* of each, by seq */
+	uint32_t	 expect[MAXOUT]; /* seqs to arrive, in order */
+	uint32_t	 nexpect;
+	uint32_t	 arrived;	/* expect[0..arrived) have */
+	uint64_t	 dropped;
+	size_t		 read;		/* bytes the peer has read */
+	uint8_t		 rbuf[READ_MAX + 2 * (STREAM_HDR + FRAME_MAX)];
+	size_t		 rlen;
+} o;
 
 static uint8_t
 next(void)
@@ -223,17 +259,148 @@ two(void)
 	return (hi << 8 | next());
 }
 
+static uint8_t
+out_byte(uint32_t seq, size_t i)
+{
+	return ((uint8_t)(seq * 29 + i * 11 + (i >> 8)));
+}
+
+/* Of expect[], how many the port has sent whole; *partial: and more. */
+static uint32_t
+sent_whole(int *partial)
+{
+	size_t sent, off = 0;
+	uint32_t i;
+	int unread;
+
+	assert(ioctl(s.peer, FIONREAD, &unread) == 0);
+	sent = o.read + (size_t)unread;
+	for (i = 0; i < o.nexpect &&
+	    off + STREAM_HDR + o.len[o.expect[i]] <= sent; i++)
+		off += STREAM_HDR + o.len[o.expect[i]];
+	*partial = sent > off;
+	return (i);
+}
+
+/* The port's queue holds what is not yet sent whole, and no more. */
+static void
+out_agree(void)
+{
+	uint32_t whole, i;
+	size_t bytes = 0;
+	int partial;
+
+	whole = sent_whole(&partial);
+	assert(o.arrived <= whole && s.port.st.tx_frames == whole);
+	assert(s.port.qlen == o.nexpect - whole);
+	for (i = whole; i < o.nexpect; i++)
+		bytes += o.len[o.expect[i]];
+	assert(s.port.qbytes == bytes);
+}
+
+/* Frames out, each as long as one of the frames in, or 60 bytes. */
+static void
+queue_out(unsigned int n)
+{
+	struct frame *f;
+	size_t i, len;
+
+	for (; n > 0 && o.nqueued < MAXOUT && s.port.qlen < OUTQ; n--) {
+		f = &o.f[o.nqueued % OUTQ];
+		if (f->refs > 1)
+			break;			/* still queued */
+		len = s.nframes > 0 ? s.flen[o.nqueued % s.nframes] : 60;
+		for (i = 0; i < len; i++)
+			f->data[i] = out_byte(o.nqueued, i);
+		f->len = (uint32_t)len;
+		assert(port_enqueue(&s.port, f) == 0);
+		o.len[o.nqueued] = len;
+		o.expect[o.nexpect++] = o.nqueued++;
+	}
+	assert(port_flush(&s.port) == 0);
+	out_agree();
+}
+
+/* The peer reads, and what it has must be the frames expected. */
+static void
+peer_read(size_t n)
+{
+	size_t len, off = 0, i;
+	uint32_t seq;
+	ssize_t r;
+
+	if (n > READ_MAX)
+		n = READ_MAX;
+	if ((r = read(s.peer, o.rbuf + o.rlen, n)) == -1) {
+		assert(errno == EAGAIN);
+		return;
+	}
+	o.read += (size_t)r;
+	o.rlen += (size_t)r;
+	while (stream_parse(o.rbuf + off, o.rlen - off, &len) ==
+	    STREAM_FRAME) {
+		assert(o.arrived < o.nexpect);
+		seq = o.expect[o.arrived++];
+		assert(len == o.len[seq]);
+		for (i = 0; i < len; i++)
+			assert(o.rbuf[off + STREAM_HDR + i] == out_byte(seq, i));
+		off += STREAM_HDR + len;
+	}
+	assert(stream_parse(o.rbuf + off, o.rlen - off, &len) ==
+	    STREAM_MORE);
+	memmove(o.rbuf, o.rbuf + off, o.rlen - off);
+	o.rlen -= off;
+	out_agree();
+}
+
+/* Stalled: all that is queued goes, but the frame on its way. */
+static void
+stall(void)
+{
+	uint32_t keep;
+	int partial;
+
+	keep = sent_whole(&partial);
+	keep += partial;
+	o.dropped += o.nexpect - keep;
+	o.nexpect = keep;
+	port_discard(&s.port);
+	assert(s.port.st.drops[DROP_STALLED] == o.dropped);
+	out_agree();
+}
+
+/* Everything still queued goes out and arrives. */
+static void
+out_finish(void)
+{
+	int unread;
+
+	do {
+		assert(port_flush(&s.port) == 0);
+		peer_read(READ_MAX);
+		assert(ioctl(s.peer, FIONREAD, &unread) == 0);
+	} while (s.port.qlen > 0 || unread > 0);
+	assert(o.arrived == o.nexpect && o.rlen == 0);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *in, size_t inlen)
 {
 	static int ready;
+	int sv[2], sndbuf = SNDBUF, i;
 	uint8_t b;
-	int sv[2];
 
 	if (!ready) {
 		assert(pool_init(POOL) == 0 && port_init(1) == 0);
+		for (i = 0; i < OUTQ; i++) {
+			o.f[i].data = o.data[i];
+			o.f[i].refs = 1;
+		}
 		ready = 1;
 	}
+	o.nqueued = o.nexpect = o.arrived = 0;
+	o.dropped = 0;
+	o.read = o.rlen = 0;
 	s.len = s.written = 0;
 	s.nframes = s.got = s.nheld = s.hold = s.stop = s.closed = 0;
 	s.bad = NONE;
@@ -243,10 +410,12 @@ LLVMFuzzerTestOneInput(const uint8_t *in, size_t inlen)
 	memset(&s.port, 0, sizeof(s.port));
 	s.port.fd = sv[0];
 	s.peer = sv[1];
+	assert(setsockopt(s.port.fd, SOL_SOCKET, SO_SNDBUF, &sndbuf,
+	    sizeof(sndbuf)) == 0);
 	assert(port_open(&s.port, 0, PORT_STREAM) == 0);
 	while (s.inlen > 0 && !s.closed) {
 		b = next();
-		switch (b % 8) {
+		switch (b % 12) {
 		case 0:
 		case 1:
 		case 2:
@@ -256,7 +425,7 @@ LLVMFuzzerTestOneInput(const uint8_t *in, size_t inlen)
 			put(1 + two());
 			break;
 		case 4:
-			put(1U + (b >> 3));
+			put(1U + next() % 32);
 			break;
 		case 5:
 			if (s.bad == NONE)
@@ -269,12 +438,25 @@ LLVMFuzzerTestOneInput(const uint8_t *in, size_t inlen)
 		case 7:
 			s.stop = 1;
 			break;
+		case 8:
+			queue_out(1 + next() % 16);
+			break;
+		case 9:
+			assert(port_flush(&s.port) == 0);
+			break;
+		case 10:
+			peer_read(1 + two());
+			break;
+		case 11:
+			stall();
+			break;
 		}
 	}
 	/* The rest, and the end: every whole frame has come out. */
 	put(s.len - s.written);
 	if (!s.closed) {
 		assert(s.written == s.len && s.got == complete());
+		out_finish();
 		close(s.peer);
 		s.peer = -1;
 		drain();
@@ -285,5 +467,7 @@ LLVMFuzzerTestOneInput(const uint8_t *in, size_t inlen)
 	if (s.peer != -1)
 		close(s.peer);
 	assert(pool_avail() == POOL);
+	for (i = 0; i < OUTQ; i++)
+		assert(o.f[i].refs == 1);
 	return (0);
 }
