@@ -96,7 +96,7 @@ static struct {
 	size_t		 len[MAXOUT];	/* of each, by seq */
 	uint32_t	 expect[MAXOUT]; /* seqs to arrive, in order */
 	uint32_t	 nexpect;
-	uint32_t	 arrived;	/* expect[0..arrived) have */
+	uint32_t	 arrived;	/* expect[0..arrived) have come */
 	uint64_t	 dropped;
 	size_t		 read;		/* bytes the peer has read */
 	uint8_t		 rbuf[READ_MAX + 2 * (STREAM_HDR + FRAME_MAX)];
@@ -217,6 +217,13 @@ header(size_t len)
 	s.len += STREAM_HDR;
 }
 
+/* Byte i of frame number seq, in or out: a pattern that shows a shift. */
+static uint8_t
+pattern(uint32_t seq, size_t i)
+{
+	return ((uint8_t)(seq * 29 + i * 11 + (i >> 8)));
+}
+
 static void
 frame(size_t len)
 {
@@ -227,28 +234,13 @@ frame(size_t len)
 		return;
 	header(len);
 	for (i = 0; i < len; i++)
-		s.buf[s.len + i] = (uint8_t)(s.nframes * 131 + i * 7 + (i >> 8));
+		s.buf[s.len + i] = pattern((uint32_t)s.nframes, i);
 	s.len += len;
 	assert(stream_parse(h, STREAM_HDR + len - 1, &got) == STREAM_MORE);
 	assert(stream_parse(h, STREAM_HDR + len, &got) == STREAM_FRAME &&
 	    got == len);
 	s.flen[s.nframes] = len;
 	s.end[s.nframes++] = s.len;
-}
-
-static void
-bad(uint8_t how)
-{
-	static const size_t lens[] = { 0, FRAME_MAX + 1, 0xffffffff };
-	size_t len;
-
-	if (s.len + STREAM_HDR > STREAM_MAX)
-		return;
-	len = how % 4 < 3 ? lens[how % 4] :
-	    FRAME_MAX + 1 + ((size_t)next() << 8 | next());
-	s.bad = s.len;
-	s.nbefore = s.nframes;
-	header(len);
 }
 
 static size_t
@@ -259,10 +251,18 @@ two(void)
 	return (hi << 8 | next());
 }
 
-static uint8_t
-out_byte(uint32_t seq, size_t i)
+static void
+bad(uint8_t how)
 {
-	return ((uint8_t)(seq * 29 + i * 11 + (i >> 8)));
+	static const size_t lens[] = { 0, FRAME_MAX + 1, 0xffffffff };
+	size_t len;
+
+	if (s.len + STREAM_HDR > STREAM_MAX)
+		return;
+	len = how % 4 < 3 ? lens[how % 4] : FRAME_MAX + 1 + two();
+	s.bad = s.len;
+	s.nbefore = s.nframes;
+	header(len);
 }
 
 /* Of expect[], how many the port has sent whole; *partial: and more. */
@@ -311,7 +311,7 @@ queue_out(unsigned int n)
 			break;			/* still queued */
 		len = s.nframes > 0 ? s.flen[o.nqueued % s.nframes] : 60;
 		for (i = 0; i < len; i++)
-			f->data[i] = out_byte(o.nqueued, i);
+			f->data[i] = pattern(o.nqueued, i);
 		f->len = (uint32_t)len;
 		assert(port_enqueue(&s.port, f) == 0);
 		o.len[o.nqueued] = len;
@@ -343,7 +343,7 @@ peer_read(size_t n)
 		seq = o.expect[o.arrived++];
 		assert(len == o.len[seq]);
 		for (i = 0; i < len; i++)
-			assert(o.rbuf[off + STREAM_HDR + i] == out_byte(seq, i));
+			assert(o.rbuf[off + STREAM_HDR + i] == pattern(seq, i));
 		off += STREAM_HDR + len;
 	}
 	assert(stream_parse(o.rbuf + off, o.rlen - off, &len) ==
