@@ -219,6 +219,42 @@ ATF_TC_BODY(bad_length_ends_port, tc)
 	}
 }
 
+/* As collect(), and ask for no more this turn, as a held port does. */
+static int
+collect_and_stop(void *arg, struct frame *f)
+{
+	(void)collect(arg, f);
+	return (1);
+}
+
+/*
+ * Found by tests/fuzz/stream_fuzz.c: a port told to stop at the frame
+ * just before a bad length (its receiver's queue full) said it had
+ * nothing pending, so the switch never read it again, and a peer that
+ * sent nothing more kept its port open forever.
+ */
+ATF_TC_WITHOUT_HEAD(bad_length_behind_held_frame_closes_port);
+ATF_TC_BODY(bad_length_behind_held_frame_closes_port, tc)
+{
+	uint8_t buf[STREAM_HDR + 60 + STREAM_HDR];
+	struct port p;
+	int peer;
+
+	stream_port(&p, &peer);
+	stream_header(buf, 60);
+	fill(buf + STREAM_HDR, 60, 0);
+	stream_header(buf + STREAM_HDR + 60, 0);
+	put(peer, buf, sizeof(buf));
+	ATF_REQUIRE_EQ(port_recv(&p, collect_and_stop, NULL), PORT_OK);
+	ATF_CHECK_EQ(got.n, 1);
+	ATF_CHECK_MSG(port_pending(&p), "the bad length is not pending");
+	ATF_CHECK_EQ(port_recv(&p, collect, NULL), PORT_CLOSED);
+	ATF_CHECK_EQ(got.n, 1);
+	got.n = 0;
+	port_close(&p);
+	close(peer);
+}
+
 /*
  * Whatever came out of a stream so far, framed: every frame must be
  * whole, numbered one more than the last, and as long as it was sent.
@@ -642,6 +678,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, parse_vectors);
 	ATF_TP_ADD_TC(tp, split_everywhere);
 	ATF_TP_ADD_TC(tp, bad_length_ends_port);
+	ATF_TP_ADD_TC(tp, bad_length_behind_held_frame_closes_port);
 	ATF_TP_ADD_TC(tp, stalled_peer_gets_whole_frames);
 	ATF_TP_ADD_TC(tp, stream_client_is_a_port);
 	ATF_TP_ADD_TC(tp, bad_length_closes_only_that_port);

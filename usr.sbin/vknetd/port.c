@@ -310,7 +310,10 @@ recv_stream(struct port *p, port_rx_fn *fn, void *arg)
 	return (st == -1 ? PORT_OK : (enum port_status)st);
 }
 
-/* Has a stream port whole frames buffered that it stopped short of? */
+/*
+ * Has a stream port buffered what it stopped short of: whole frames,
+ * or a bad length, which is to close it without waiting for more?
+ */
 int
 port_pending(const struct port *p)
 {
@@ -318,7 +321,7 @@ port_pending(const struct port *p)
 	size_t len;
 
 	return (s != NULL && stream_parse(s->rbuf + s->roff,
-	    s->rlen - s->roff, &len) == STREAM_FRAME);
+	    s->rlen - s->roff, &len) != STREAM_MORE);
 }
 
 /* Has a stream port part of a frame, and no more of it yet? */
