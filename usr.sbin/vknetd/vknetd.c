@@ -57,7 +57,7 @@ enum {
 	PFD_STREAM,		/* -q, or fd -1 */
 	PFD_CONTROL,
 	PFD_MONITOR,
-	PFD_PORTS = PFD_MONITOR + MONITOR_MAX
+	PFD_PORTS = PFD_MONITOR + SESSION_MAX
 };
 
 /* What start-up created, so that exit can take exactly that away. */
@@ -270,7 +270,7 @@ run(struct vswitch *sw, struct pollfd *pfd, const sigset_t *waitmask)
 			if (sw->pfd[id].revents != 0)
 				switch_ready(sw, id, sw->pfd[id].revents);
 		switch_run_kicks(sw);
-		for (i = 0; i < MONITOR_MAX; i++)
+		for (i = 0; i < SESSION_MAX; i++)
 			if (pfd[PFD_MONITOR + i].revents != 0)
 				monitor_ready(sw->mon, i,
 				    pfd[PFD_MONITOR + i].revents);
@@ -288,8 +288,9 @@ main(int argc, char *argv[])
 {
 	struct config cf;
 	struct vswitch sw;
+	struct ctl_switch ident;
 	struct pollfd *pfd;
-	struct group *gr;
+	struct group *gr, *ctl_gr = NULL;
 	static const int caught[] = { SIGTERM, SIGINT, SIGUSR1, 0 };
 	sigset_t waitmask;
 	uint8_t mac[MAC_LEN];
@@ -299,10 +300,8 @@ main(int argc, char *argv[])
 
 	log_init("vknetd", 1);
 	options_parse(argc, argv, &cf);
-	if (cf.client == 'c')
-		return (watch_frames(cf.ctlpath, cf.hex, cf.wfile));
-	if (cf.client == 's')
-		return (watch_stats(cf.ctlpath));
+	if (cf.client != 0)
+		return (watch_command(&cf));
 	/*
 	 * Termination signals stay blocked except during the wait: one that
 	 * arrives during start-up waits for the loop, which then cleans up.
@@ -312,6 +311,8 @@ main(int argc, char *argv[])
 	if ((gr = getgrnam(VKNET_GROUP)) == NULL)
 		fatalx("group \"%s\" does not exist (groupadd --system %s)",
 		    VKNET_GROUP, VKNET_GROUP);
+	if (cf.ctlgroup != NULL && (ctl_gr = getgrnam(cf.ctlgroup)) == NULL)
+		fatalx("-g %s: no such group", cf.ctlgroup);
 	maxports = raise_fd_limit();
 
 	if ((st.pfh = pidfile_open(cf.pidpath, 0644, &other)) == NULL) {
@@ -329,9 +330,11 @@ main(int argc, char *argv[])
 	if (cf.streampath != NULL && (st.stream_fd = listener_open(
 	    cf.streampath, SOCK_STREAM, gr->gr_gid, 0660)) == -1)
 		startup_failed("cannot listen on %s", cf.streampath);
+	/* Watching every frame is root's, or the group's that -g names. */
 	st.ctlpath = cf.ctlpath;
 	if ((st.ctl_fd = listener_open(cf.ctlpath, SOCK_SEQPACKET,
-	    gr->gr_gid, 0660)) == -1)
+	    ctl_gr != NULL ? ctl_gr->gr_gid : 0,
+	    ctl_gr != NULL ? 0660 : 0600)) == -1)
 		startup_failed("cannot listen on %s", cf.ctlpath);
 	setup_tap(&cf);
 	if (cf.debug && pidfile_write(st.pfh) == -1)
@@ -341,10 +344,11 @@ main(int argc, char *argv[])
 	if (!cf.debug)
 		detach();
 
+	stats_identify(&ident, &cf, st.tap.name);
 	if ((pfd = calloc((size_t)(PFD_PORTS + maxports), sizeof(*pfd))) ==
 	    NULL || switch_init(&sw, pfd + PFD_PORTS, maxports, cf.max_age,
 	    cf.stall_ms, cf.mac_limit, cf.secure ? &cf.net : NULL) == -1 ||
-	    monitor_new(&sw, pfd + PFD_MONITOR) == NULL)
+	    monitor_new(&sw, pfd + PFD_MONITOR, &ident) == NULL)
 		startup_failed("out of memory");
 	if (pollset_init(pfd, PFD_PORTS + maxports) == -1)
 		startup_failed("epoll: %s", strerror(errno));
