@@ -16,6 +16,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 
 #include <atf-c.h>
 #include <errno.h>
@@ -546,6 +547,41 @@ VKT_TC(eight_monitors_and_stats_answers,
 }
 
 /*
+ * Issue 15: with every session taken, -s printed "Broken pipe" or
+ * "Connection reset by peer": the refusal never reached the user.
+ */
+VKT_TC(refusal_reaches_the_user,
+    "With all 16 control sessions held by connections that say nothing, "
+    "vknetd -s and -k print the daemon's reason, not a socket error, "
+    "and exit 1, every time")
+{
+	struct vkt_run r;
+	pid_t pid;
+	int held[16], i;
+
+	vkt_setup();
+	pid = vkt_daemon(VKT_NET, NULL);
+	for (i = 0; i < 16; i++)
+		if ((held[i] = socket(AF_UNIX, SOCK_SEQPACKET, 0)) == -1 ||
+		    connect(held[i], (struct sockaddr *)&(struct sockaddr_un){
+		    .sun_family = AF_UNIX, .sun_path = CTL_SOCK },
+		    sizeof(struct sockaddr_un)) == -1)
+			atf_tc_fail("connect %s: %s", CTL_SOCK,
+			    strerror(errno));
+	vkt_nap(200);
+	for (i = 0; i < 6; i++) {
+		vkt_run(&r, NULL, VKNETD_PATH, i % 2 ? "-s" : "-k", i % 2 ?
+		    "-j" : "1", "-p", VKT_SOCK, NULL);
+		ATF_CHECK_MSG(r.status == 1 && strcmp(r.err, "vknetd: "
+		    CTL_SOCK ": too many control sessions\n") == 0,
+		    "try %d: exit %d: %s", i, r.status, r.err);
+	}
+	for (i = 0; i < 16; i++)
+		close(held[i]);
+	ATF_REQUIRE_EQ(vkt_stop(pid), 0);
+}
+
+/*
  * -k and -f.
  */
 VKT_TC(kill_disconnects_exactly_that_port,
@@ -817,6 +853,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, stats_text_by_column);
 	ATF_TP_ADD_TC(tp, monitor_json_lines);
 	ATF_TP_ADD_TC(tp, eight_monitors_and_stats_answers);
+	ATF_TP_ADD_TC(tp, refusal_reaches_the_user);
 	ATF_TP_ADD_TC(tp, kill_disconnects_exactly_that_port);
 	ATF_TP_ADD_TC(tp, forget_port_then_all);
 	ATF_TP_ADD_TC(tp, control_socket_group);
