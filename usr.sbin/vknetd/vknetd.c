@@ -9,12 +9,12 @@
  * the work: new clients on the listeners (the SOCK_SEQPACKET socket
  * and, with -q, QEMU's stream socket), frames
  * on the ports (see switch.c and port.c), MAC aging once a second, and
- * the sessions of the control socket beside the data socket: monitors
- * and stats requests (monitor.c).  Signal handlers only set a flag;
- * the loop sees it when its wait returns.
+ * the sessions of the control socket beside the data socket: monitors,
+ * stats requests and the administrator's commands (monitor.c).  Signal
+ * handlers only set a flag; the loop sees it when its wait returns.
  *
- * With -c or -s the same binary is a client of a running daemon's
- * control socket instead (watch.c), and creates nothing.
+ * With -c, -s, -k or -f the same binary is a client of a running
+ * daemon's control socket instead (watch.c), and creates nothing.
  */
 #include <sys/resource.h>
 #include <sys/socket.h>
