@@ -243,7 +243,8 @@ watch_stats(const char *path, const struct output *out)
 	close(fd);
 	if (done == 1) {
 		terminate(&r.sw);
-		qsort(r.mac, r.nmac, sizeof(*r.mac), by_port);
+		if (r.nmac > 0)
+			qsort(r.mac, r.nmac, sizeof(*r.mac), by_port);
 		out->stats(&r);
 		if (fflush(stdout) == EOF) {
 			log_warn("stdout");
