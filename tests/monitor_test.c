@@ -19,8 +19,8 @@
 
 #include <atf-c.h>
 #include <errno.h>
-#include <grp.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "vkt.h"
+#include "vktstats.h"
 
 #define CTL_SOCK	VKT_SOCK ".ctl"
 #define HOST_IP		"198.51.100.1"
@@ -38,7 +39,6 @@
 #define NPCAP		50
 #define PCAP_FRAME	1514
 #define NSTALL		20000
-#define MAXTOK		12
 
 #define TIMED_TC(name, secs, text)					\
 	ATF_TC(name);							\
@@ -285,45 +285,6 @@ has_line(const char *text, const char *first, ...)
 			return (1);
 	}
 	return (0);
-}
-
-/*
- * The row labelled label in the section'th table of a stats text
- * (tables are separated by blank lines), split into words.
- */
-static int
-stats_row(const char *text, int section, const char *label,
-    char tok[MAXTOK][32])
-{
-	const char *line, *end;
-	char buf[256], *w, *save;
-	int s = 0, n;
-
-	for (line = text; *line != '\0'; line = *end ? end + 1 : end) {
-		end = line + strcspn(line, "\n");
-		if (end == line) {
-			s++;
-			continue;
-		}
-		if (s != section || (size_t)(end - line) >= sizeof(buf))
-			continue;
-		memcpy(buf, line, (size_t)(end - line));
-		buf[end - line] = '\0';
-		n = 0;
-		for (w = strtok_r(buf, " ", &save); w != NULL && n < MAXTOK;
-		    w = strtok_r(NULL, " ", &save))
-			snprintf(tok[n++], sizeof(tok[0]), "%s", w);
-		if (n > 0 && strcmp(tok[0], label) == 0)
-			return (n);
-	}
-	atf_tc_fail("no row \"%s\" in table %d of:\n%s", label, section,
-	    text);
-}
-
-static unsigned long long
-num(const char *s)
-{
-	return (strtoull(s, NULL, 10));
 }
 
 /*
@@ -648,69 +609,79 @@ traffic(const int *c)
 	}
 }
 
+/* Column col of row, as a number. */
+#define CELL(row, col)	vkt_cell_num(text, row, col)
+
 static void
 check_stats(const char *text, pid_t daemon)
 {
-	char t[MAXTOK][32], pid[16], uid[16];
-	unsigned long long sum[4] = { 0 };
-	const char *rows[] = { "0", "1", "2", "gone" };
-	size_t i;
-	int j, n;
+	static const char *const cols[] = { "FRAMES-IN", "BYTES-IN",
+	    "FRAMES-OUT", "BYTES-OUT", "DROPS" };
+	static const char *const rows[] = { "0", "1", "2", "gone" };
+	char buf[64], user[64], pid[16];
+	struct passwd *pw;
+	unsigned long long sum;
+	size_t i, j;
 
 	snprintf(pid, sizeof(pid), "%d", (int)getpid());
-	snprintf(uid, sizeof(uid), "%u", (unsigned int)geteuid());
-	ATF_CHECK_MSG(strncmp(text, "up 0:00:", 8) == 0 &&
-	    strstr(text, ", secure " VKT_NET ", 3 ports, ") != NULL,
-	    "header: %s", text);
+	pw = getpwuid(geteuid());
+	snprintf(user, sizeof(user), "%s", pw != NULL ? pw->pw_name : "?");
+	ATF_CHECK_MSG(vkt_header(text, "mode", buf, sizeof(buf)) == 0 &&
+	    strcmp(buf, "secure " VKT_NET) == 0, "mode: %s", text);
+	ATF_CHECK_MSG(vkt_header(text, "ports", buf, sizeof(buf)) == 0 &&
+	    strncmp(buf, "3 of ", 5) == 0, "ports: %s", text);
+	ATF_CHECK_MSG(strncmp(text, "vknetd ", 7) == 0 &&
+	    strstr(text, ", up 0:00:") != NULL, "first line: %s", text);
 
-	n = stats_row(text, 0, "0", t);
-	ATF_CHECK_MSG(n == 9 && strcmp(t[1], "tap") == 0 &&
-	    num(t[2]) == (unsigned long long)daemon, "TAP row:\n%s", text);
-	n = stats_row(text, 0, "1", t);
-	ATF_CHECK_MSG(n == 9 && strcmp(t[1], "client") == 0 &&
-	    strcmp(t[2], pid) == 0 && strcmp(t[3], uid) == 0,
-	    "client A is not pid %s uid %s:\n%s", pid, uid, text);
-	ATF_CHECK_MSG(n == 9 && num(t[5]) == 15 && num(t[6]) == 750 &&
-	    num(t[7]) == 1 && num(t[8]) == 60, "client A's traffic:\n%s",
-	    text);
-	n = stats_row(text, 0, "2", t);
-	ATF_CHECK_MSG(n == 9 && strcmp(t[2], pid) == 0 && num(t[5]) == 1 &&
-	    num(t[6]) == 60 && num(t[7]) == 10 && num(t[8]) == 600,
-	    "client B's traffic:\n%s", text);
-	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		n = stats_row(text, 0, rows[i], t);
-		for (j = 0; j < 4; j++)
-			sum[j] += num(t[n - 4 + j]);
+	ATF_CHECK_MSG(vkt_cell(text, "0", "KIND", buf, sizeof(buf)) == 0 &&
+	    strcmp(buf, "tap") == 0 && CELL("0", "PID") ==
+	    (unsigned long long)daemon, "TAP row:\n%s", text);
+	ATF_CHECK_MSG(vkt_cell(text, "1", "KIND", buf, sizeof(buf)) == 0 &&
+	    strcmp(buf, "client") == 0, "client A's kind:\n%s", text);
+	for (i = 1; i <= 2; i++) {
+		ATF_CHECK_MSG(vkt_cell(text, rows[i], "PID", buf,
+		    sizeof(buf)) == 0 && strcmp(buf, pid) == 0 &&
+		    vkt_cell(text, rows[i], "USER", buf, sizeof(buf)) == 0 &&
+		    strcmp(buf, user) == 0 && vkt_cell(text, rows[i], "NAME",
+		    buf, sizeof(buf)) == 0 && strcmp(buf, "monitor_test") ==
+		    0, "port %s is not pid %s, user %s, monitor_test:\n%s",
+		    rows[i], pid, user, text);
+		ATF_CHECK_EQ_MSG(CELL(rows[i], "MACS"), 1, "MACs of %s:\n%s",
+		    rows[i], text);
 	}
-	n = stats_row(text, 0, "total", t);
-	ATF_CHECK_MSG(n == 5 && num(t[1]) == sum[0] && num(t[2]) == sum[1] &&
-	    num(t[3]) == sum[2] && num(t[4]) == sum[3],
-	    "totals are not the sum:\n%s", text);
+	ATF_CHECK_MSG(CELL("1", "FRAMES-IN") == 15 &&
+	    CELL("1", "BYTES-IN") == 750 && CELL("1", "FRAMES-OUT") == 1 &&
+	    CELL("1", "BYTES-OUT") == 60 && CELL("1", "DROPS") == 5,
+	    "client A's traffic:\n%s", text);
+	ATF_CHECK_MSG(CELL("2", "FRAMES-IN") == 1 &&
+	    CELL("2", "BYTES-IN") == 60 && CELL("2", "FRAMES-OUT") == 10 &&
+	    CELL("2", "BYTES-OUT") == 600, "client B's traffic:\n%s", text);
+	for (j = 0; j < sizeof(cols) / sizeof(cols[0]); j++) {
+		for (sum = 0, i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+			sum += CELL(rows[i], cols[j]);
+		ATF_CHECK_EQ_MSG(CELL("total", cols[j]), sum,
+		    "total %s is not the sum:\n%s", cols[j], text);
+	}
 
-	/* Drops: a column per reason, bad size first. */
-	n = stats_row(text, 1, "PORT", t);
-	ATF_CHECK_MSG(n == 9 && strcmp(t[1], "BAD-SIZE") == 0 &&
-	    strcmp(t[2], "GROUP-SOURCE") == 0 &&
-	    strcmp(t[3], "FILTERED") == 0, "drop headings:\n%s", text);
-	n = stats_row(text, 1, "1", t);
-	ATF_CHECK_MSG(n == 9 && num(t[1]) == 3 && num(t[2]) == 2 &&
-	    num(t[3]) == 0, "client A's drops:\n%s", text);
-	n = stats_row(text, 1, "2", t);
-	ATF_CHECK_MSG(n == 9 && num(t[1]) == 0 && num(t[3]) == 1,
+	/* Drops: a column per reason, each port's where it belongs. */
+	ATF_CHECK_MSG(CELL("1", "BAD-SIZE") == 3 &&
+	    CELL("1", "GROUP-SOURCE") == 2 && CELL("1", "FILTERED") == 0,
+	    "client A's drops:\n%s", text);
+	ATF_CHECK_MSG(CELL("2", "BAD-SIZE") == 0 && CELL("2", "FILTERED") == 1,
 	    "client B's drops:\n%s", text);
-	n = stats_row(text, 1, "total", t);
-	ATF_CHECK_MSG(n == 9 && num(t[1]) == 3 && num(t[2]) == 2,
-	    "total drops:\n%s", text);
+	ATF_CHECK_MSG(CELL("total", "BAD-SIZE") == 3 &&
+	    CELL("total", "GROUP-SOURCE") == 2, "total drops:\n%s", text);
 
-	n = stats_row(text, 2, "02:00:00:00:00:01", t);
-	ATF_CHECK_MSG(n == 3 && num(t[1]) == 1, "MAC of A:\n%s", text);
-	n = stats_row(text, 2, "02:00:00:00:00:02", t);
-	ATF_CHECK_MSG(n == 3 && num(t[1]) == 2, "MAC of B:\n%s", text);
+	ATF_CHECK_EQ_MSG(CELL("02:00:00:00:00:01", "PORT"), 1, "MAC of A:\n%s",
+	    text);
+	ATF_CHECK_EQ_MSG(CELL("02:00:00:00:00:02", "PORT"), 2, "MAC of B:\n%s",
+	    text);
 }
 
 TIMED_TC(stats_match_traffic, "30",
-    "vknetd -s: ports with their peers' pid and uid, traffic, drops by "
-    "reason and the MAC table, as a known pattern of traffic made them")
+    "vknetd -s: ports with their peers' pid, user and name, traffic, "
+    "drops by reason and the MAC table, as known traffic made them, "
+    "read by column name")
 {
 	struct vkt_run r;
 	pid_t pid;
@@ -726,7 +697,7 @@ TIMED_TC(stats_match_traffic, "30",
 }
 
 TIMED_TC(sigusr1_logs_stats, "30",
-    "SIGUSR1 makes the daemon log the table of -s, a line per row")
+    "SIGUSR1 makes the daemon log a summary of -s in one line")
 {
 	struct vkt_run r;
 	long long end;
@@ -739,16 +710,15 @@ TIMED_TC(sigusr1_logs_stats, "30",
 		atf_tc_fail("SIGUSR1: %s", strerror(errno));
 	for (end = clock_ms() + VKT_WAIT_MS;; vkt_nap(10)) {
 		vkt_output(pid, &r);
-		if (strstr(r.err, "vknetd: MAC ") != NULL &&
-		    strstr(r.err, "02:00:00:00:00:02") != NULL)
+		if (strstr(r.err, "vknetd: stats: up ") != NULL)
 			break;
 		if (clock_ms() >= end)
-			atf_tc_fail("no table logged: %s", r.err);
+			atf_tc_fail("no summary logged: %s", r.err);
 	}
-	ATF_CHECK_MSG(has_line(r.err, "vknetd:     1 client ", " 15 ", " 750 ",
-	    NULL), "no row for client A: %s", r.err);
-	ATF_CHECK_MSG(has_line(r.err, "vknetd: total ", NULL),
-	    "no totals: %s", r.err);
+	ATF_CHECK_MSG(has_line(r.err, "vknetd: stats: up ",
+	    ", 3 ports, 2 MACs, 0 monitors, ", ", 6 dropped, 0 clients refused",
+	    NULL),
+	    "not the summary of the traffic: %s", r.err);
 	ATF_CHECK_MSG(vkt_alive(pid), "vknetd died");
 	ATF_REQUIRE_EQ(vkt_stop(pid), 0);
 }
@@ -757,11 +727,11 @@ TIMED_TC(sigusr1_logs_stats, "30",
  * The control socket.
  */
 TIMED_TC(control_socket_beside_data_socket, "30",
-    "The control socket is <socket>.ctl, 0660 group vknet, replaced "
-    "when stale, removed at exit; a monitor ends when the daemon does")
+    "The control socket is <socket>.ctl, root's alone (0600) without "
+    "-g, replaced when stale, removed at exit; a monitor ends when the "
+    "daemon does")
 {
 	struct stat sb;
-	struct group *gr;
 	struct vkt_run r;
 	pid_t pid, mon;
 	int status;
@@ -770,10 +740,10 @@ TIMED_TC(control_socket_beside_data_socket, "30",
 	pid = vkt_daemon(VKT_NET, NULL);
 	ATF_REQUIRE_MSG(lstat(CTL_SOCK, &sb) == 0, "%s: %s", CTL_SOCK,
 	    strerror(errno));
-	ATF_REQUIRE((gr = getgrnam("vknet")) != NULL);
 	ATF_CHECK(S_ISSOCK(sb.st_mode));
-	ATF_CHECK_EQ(sb.st_mode & 07777, 0660);
-	ATF_CHECK_EQ(sb.st_gid, gr->gr_gid);
+	ATF_CHECK_EQ(sb.st_mode & 07777, 0600);
+	ATF_CHECK_EQ(sb.st_uid, 0);
+	ATF_CHECK_EQ(sb.st_gid, 0);
 
 	/* Left behind by a daemon killed outright, then taken over. */
 	ATF_REQUIRE_EQ(vkt_kill(pid, SIGKILL), 128 + SIGKILL);

@@ -13,7 +13,7 @@ pkgs_check="$pkgs_build kyua atf-sh libatf-dev iproute2 iputils-ping \
 	tcpdump tshark openssh-server openssh-client systemd man-db procps \
 	qemu-system-x86 busybox-static cpio \
 	vdeplug vde2 libvdeplug-slirp dnsmasq-base \
-	dpkg-dev debhelper lintian fakeroot binutils"
+	dpkg-dev debhelper lintian fakeroot binutils python3"
 pkgs_demo="$pkgs_build iproute2 iputils-ping"
 pkgs_fuzz="$pkgs_build clang libclang-rt-14-dev"
 pkgs_bench="$pkgs_build iproute2 openssh-server openssh-client vde2 vdeplug \

@@ -1,7 +1,7 @@
 /*
  * Sessions on the control socket: monitors, which are shown every
- * frame the switch handles, and requests for the table of stats.c.
- * The protocol is in ctl.h.
+ * frame the switch handles, requests for the records of stats.c, and
+ * the administrator's commands.  The protocol is in ctl.h.
  */
 #ifndef VKNETD_MONITOR_H
 #define VKNETD_MONITOR_H
@@ -10,13 +10,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ctl.h"
 #include "switch.h"
 
-#define MONITOR_MAX	8	/* control sessions at once */
+#define MONITOR_MAX	8	/* monitors at once */
+#define MONITOR_UID	4	/* of them held by one user other than root */
+#define SESSION_MAX	(2 * MONITOR_MAX) /* sessions of any kind at once */
 
 struct monitor;
 
-struct monitor	*monitor_new(struct vswitch *, struct pollfd *);
+struct monitor	*monitor_new(struct vswitch *, struct pollfd *,
+		    const struct ctl_switch *ident);
 void		 monitor_free(struct monitor *);
 void		 monitor_accept(struct monitor *, int listen_fd);
 void		 monitor_ready(struct monitor *, int slot, short revents);

@@ -31,12 +31,14 @@ void
 usage(void)
 {
 	fprintf(stderr, "usage: vknetd [-dU] [-A seconds] [-b bridge] "
-	    "[-i pidfile] [-p socket_path]\n"
-	    "              [-M count] [-q stream_path] [-t tap] [-W ms] "
-	    "[address/cidrbits]\n"
-	    "              [address6/prefixlen]\n"
-	    "       vknetd -c [-x] [-w file] [-p socket_path]\n"
-	    "       vknetd -s [-p socket_path]\n");
+	    "[-g group] [-i pidfile]\n"
+	    "              [-M count] [-p socket_path] [-q stream_path] "
+	    "[-t tap] [-W ms]\n"
+	    "              [address/cidrbits] [address6/prefixlen]\n"
+	    "       vknetd -c [-jx] [-w file] [-p socket_path]\n"
+	    "       vknetd -s [-j] [-p socket_path]\n"
+	    "       vknetd -k port [-p socket_path]\n"
+	    "       vknetd -f port | all [-p socket_path]\n");
 	exit(EX_USAGE);
 }
 
@@ -64,6 +66,15 @@ number(int ch, long long min, long long max, const char *what,
 		usage();
 	}
 	return (n);
+}
+
+/* The port of -k, or of -f, which also takes "all". */
+static int
+target(int ch)
+{
+	if (ch == 'f' && strcmp(optarg, CTL_ALL) == 0)
+		return (CTL_PORT_ALL);
+	return ((int)number(ch, 0, MAX_PORTS - 1, "port", ""));
 }
 
 /* An IPv4 address/cidrbits or an IPv6 address6/prefixlen, once each. */
@@ -111,8 +122,9 @@ options_parse(int argc, char *argv[], struct config *cf)
 	cf->stall_ms = DEFAULT_STALL;
 	cf->mac_limit = DEFAULT_MACS;
 	cf->secure = 1;
-	while ((ch = getopt(argc, argv, "A:b:cdi:M:p:q:st:UW:w:x")) != -1) {
-		daemon_only |= strchr("AbdiMqtUW", ch) != NULL;
+	while ((ch = getopt(argc, argv, "A:b:cdf:g:i:jk:M:p:q:st:UW:w:x")) !=
+	    -1) {
+		daemon_only |= strchr("AbdgiMqtUW", ch) != NULL;
 		switch (ch) {
 		case 'A':
 			cf->max_age = (time_t)number(ch, 1, MAX_AGE,
@@ -122,18 +134,29 @@ options_parse(int argc, char *argv[], struct config *cf)
 			cf->bridge = optarg;
 			break;
 		case 'c':
+		case 'f':
+		case 'k':
 		case 's':
 			if (cf->client != 0 && cf->client != ch) {
-				log_warnx("-c and -s exclude each other");
+				log_warnx("-%c and -%c exclude each other",
+				    cf->client, ch);
 				usage();
 			}
 			cf->client = ch;
+			if (ch == 'f' || ch == 'k')
+				cf->port = target(ch);
 			break;
 		case 'd':
 			cf->debug = 1;
 			break;
+		case 'g':
+			cf->ctlgroup = optarg;
+			break;
 		case 'i':
 			cf->pidpath = optarg;
+			break;
+		case 'j':
+			cf->json = 1;
 			break;
 		case 'M':
 			cf->mac_limit = (uint32_t)number(ch, 1, MAX_MACS,
@@ -172,6 +195,11 @@ options_parse(int argc, char *argv[], struct config *cf)
 		fatalx("%s: socket path too long", cf->sockpath);
 	if ((cf->hex || cf->wfile != NULL) && cf->client != 'c') {
 		log_warnx("-x and -w go with -c");
+		usage();
+	}
+	if (cf->json && ((cf->client != 'c' && cf->client != 's') ||
+	    cf->wfile != NULL)) {
+		log_warnx("-j goes with -c or -s, and not with -w");
 		usage();
 	}
 	if (cf->client != 0) {

@@ -20,6 +20,7 @@ struct config {
 	const char	*pidpath;
 	const char	*tapname;
 	const char	*bridge;
+	const char	*ctlgroup;	/* -g: may use the control socket */
 	const char	*address;	/* as given, or NULL */
 	const char	*address6;
 	struct secure_net net;
@@ -28,7 +29,9 @@ struct config {
 	uint32_t	 mac_limit;	/* -M */
 	int		 debug;
 	int		 secure;
-	int		 client;	/* 'c' or 's': talk to a daemon */
+	int		 client;	/* 'c', 'f', 'k', 's': talk to a daemon */
+	int		 port;		/* -k, -f; CTL_PORT_ALL: -f all */
+	int		 json;		/* -j */
 	int		 hex;
 	const char	*wfile;
 	char		 ctlpath[PATH_MAX];

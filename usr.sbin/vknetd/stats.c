@@ -1,239 +1,168 @@
 /*
- * The stats table: a header line with uptime and mode, then three
- * tables (ports with their peer and traffic, drops by reason per
- * port, the MAC table sorted by port), each port table ending in a
- * row for ports that have gone and a total since start-up.
+ * The records of a "stats" reply (ctl.h), gathered from the switch.
  *
- * It is made only on request ("vknetd -s" through monitor.c, SIGUSR1
- * through stats_log()), so unlike the forwarding path it may allocate:
- * the MAC table is copied out to be sorted.  Columns are fixed-width
- * and headings are single words, so that scripts can use awk(1); the
- * drop headings are the drop reasons' names, dashed.
+ * What does not change while the daemon runs (version, paths, TAP,
+ * bridge, mode and addresses, limits) is filled once at start-up by
+ * stats_identify(); stats_gather() copies it and adds the state of the
+ * moment: one record per port, one per learned MAC address, then the
+ * end.  It is done only on request, so unlike the forwarding path it
+ * may take its time and memory (the records go to a memory stream
+ * that monitor.c sends from).  The order of the MAC records is the
+ * table's: the client sorts what it shows.
  */
 #include <arpa/inet.h>
 
-#include <ctype.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "ether.h"
 #include "log.h"
 #include "machash.h"
 #include "port.h"
 #include "stats.h"
+#include "version.h"
 
-#define PORT_FMT	"%5s %-6s %7s %5s %9s %10s %10s %10s %10s\n"
-#define DROP_WIDTH	13
-
-struct mac_row {
-	uint8_t		mac[MAC_LEN];
-	int		port;
-	time_t		seen;
-};
-
-struct mac_rows {
-	struct mac_row	*v;
-	size_t		 n;
-	size_t		 cap;
-};
-
-static const char *
-duration(char *buf, size_t len, time_t t)
-{
-	long long s = t < 0 ? 0 : (long long)t;
-
-	if (s >= 86400)
-		snprintf(buf, len, "%lldd%02lld:%02lld:%02lld", s / 86400,
-		    s / 3600 % 24, s / 60 % 60, s % 60);
-	else
-		snprintf(buf, len, "%lld:%02lld:%02lld", s / 3600,
-		    s / 60 % 60, s % 60);
-	return (buf);
-}
+_Static_assert(DROP_NREASONS <= CTL_DROPS, "drop reasons do not fit");
+_Static_assert(PEER_NAMEMAX <= CTL_NAMEMAX, "process names do not fit");
 
 static void
-traffic_row(FILE *fp, const char *label, const char *kind, const char *pid,
-    const char *uid, const char *up, const struct port_stats *st)
+copy(char *dst, size_t size, const char *src)
 {
-	char v[4][24];
-
-	snprintf(v[0], sizeof(v[0]), "%llu", (unsigned long long)st->rx_frames);
-	snprintf(v[1], sizeof(v[1]), "%llu", (unsigned long long)st->rx_bytes);
-	snprintf(v[2], sizeof(v[2]), "%llu", (unsigned long long)st->tx_frames);
-	snprintf(v[3], sizeof(v[3]), "%llu", (unsigned long long)st->tx_bytes);
-	fprintf(fp, PORT_FMT, label, kind, pid, uid, up, v[0], v[1], v[2],
-	    v[3]);
+	if (src != NULL)
+		(void)snprintf(dst, size, "%s", src);
 }
 
-static void
-port_table(FILE *fp, const struct vswitch *sw, struct port_stats *total)
+void
+stats_identify(struct ctl_switch *id, const struct config *cf,
+    const char *tap)
 {
-	const struct port *p;
-	char id[16], pid[16], uid[16], up[32];
-	int i;
+	uint32_t a;
 
-	fprintf(fp, PORT_FMT, "PORT", "KIND", "PID", "UID", "UP",
-	    "FRAMES-IN", "BYTES-IN", "FRAMES-OUT", "BYTES-OUT");
-	memset(total, 0, sizeof(*total));
-	for (i = 0; i < sw->high; i++) {
-		p = &sw->ports[i];
-		if (p->kind == PORT_FREE)
-			continue;
-		snprintf(id, sizeof(id), "%d", i);
-		snprintf(pid, sizeof(pid), "%d", (int)p->pid);
-		snprintf(uid, sizeof(uid), "%u", (unsigned int)p->uid);
-		traffic_row(fp, id, port_kind_name(p->kind), pid, uid,
-		    duration(up, sizeof(up), sw->now - p->since), &p->st);
-		port_stats_add(total, &p->st);
+	memset(id, 0, sizeof(*id));
+	id->hdr.version = CTL_VERSION;
+	id->hdr.type = CTL_REC_SWITCH;
+	id->hdr.len = sizeof(*id);
+	copy(id->version, sizeof(id->version), VKNET_VERSION);
+	copy(id->sockpath, sizeof(id->sockpath), cf->sockpath);
+	copy(id->streampath, sizeof(id->streampath), cf->streampath);
+	copy(id->tap, sizeof(id->tap), tap);
+	copy(id->bridge, sizeof(id->bridge), cf->bridge);
+	id->secure = (uint8_t)cf->secure;
+	if (cf->secure && cf->net.has4) {
+		id->has4 = 1;
+		id->bits4 = (uint8_t)cf->net.v4.bits;
+		a = htonl(cf->net.v4.addr);
+		memcpy(id->addr4, &a, sizeof(id->addr4));
 	}
-	traffic_row(fp, "gone", "", "", "", "", &sw->closed);
-	port_stats_add(total, &sw->closed);
-	traffic_row(fp, "total", "", "", "", "", total);
+	if (cf->secure && cf->net.has6) {
+		id->has6 = 1;
+		id->bits6 = (uint8_t)cf->net.v6.bits;
+		memcpy(id->addr6, cf->net.v6.addr, sizeof(id->addr6));
+	}
+	id->ndrops = DROP_NREASONS;
+	id->mac_capacity = SWITCH_MACS;
+	id->mac_limit = cf->mac_limit;
+	id->mac_age = (uint32_t)cf->max_age;
 }
 
 static void
-drop_row(FILE *fp, const char *label, const struct port_stats *st)
+counters(struct ctl_counters *c, const struct port_stats *st)
 {
 	int r;
 
-	fprintf(fp, "%5s", label);
+	c->rx_frames = st->rx_frames;
+	c->rx_bytes = st->rx_bytes;
+	c->tx_frames = st->tx_frames;
+	c->tx_bytes = st->tx_bytes;
+	c->stalls = st->stalls;
 	for (r = 0; r < DROP_NREASONS; r++)
-		fprintf(fp, " %*llu", DROP_WIDTH - 1,
-		    (unsigned long long)st->drops[r]);
-	fputc('\n', fp);
+		c->drops[r] = st->drops[r];
 }
 
-static void
-drop_table(FILE *fp, const struct vswitch *sw,
-    const struct port_stats *total)
-{
-	char head[DROP_WIDTH], *c;
-	char id[16];
-	int i, r;
+struct walk {
+	FILE		*fp;
+	time_t		 now;
+};
 
-	fprintf(fp, "%5s", "PORT");
-	for (r = 0; r < DROP_NREASONS; r++) {
-		snprintf(head, sizeof(head), "%s", drop_reason_name(r));
-		for (c = head; *c != '\0'; c++)
-			*c = *c == ' ' ? '-' : (char)toupper((unsigned char)*c);
-		fprintf(fp, " %*s", DROP_WIDTH - 1, head);
-	}
-	fputc('\n', fp);
+static void
+mac_record(const uint8_t *mac, int port, time_t seen, void *arg)
+{
+	struct walk *w = arg;
+	struct ctl_mac m;
+
+	memset(&m, 0, sizeof(m));
+	m.hdr.version = CTL_VERSION;
+	m.hdr.type = CTL_REC_MAC;
+	m.hdr.len = sizeof(m);
+	memcpy(m.mac, mac, sizeof(m.mac));
+	m.port = port;
+	m.age = (int64_t)(w->now - seen);
+	(void)fwrite(&m, sizeof(m), 1, w->fp);
+}
+
+/* The whole reply, into fp; -1 if it could not be written. */
+int
+stats_gather(FILE *fp, const struct vswitch *sw,
+    const struct ctl_switch *ident)
+{
+	struct ctl_switch s = *ident;
+	struct ctl_port p;
+	struct ctl_hdr end = { CTL_VERSION, CTL_REC_END, sizeof(end) };
+	struct walk w = { fp, sw->now };
+	const struct port *pt;
+	int i;
+
+	s.ports = (uint32_t)sw->nactive;
+	s.maxports = (uint32_t)sw->maxports;
+	s.macs = machash_count(sw->mac);
+	s.monitors = (uint32_t)sw->watchers;
+	s.refused = sw->refused;
+	s.uptime = (int64_t)(sw->now - sw->started);
+	counters(&s.gone, &sw->closed);
+	(void)fwrite(&s, sizeof(s), 1, fp);
 	for (i = 0; i < sw->high; i++) {
-		if (sw->ports[i].kind == PORT_FREE)
+		pt = &sw->ports[i];
+		if (pt->kind == PORT_FREE)
 			continue;
-		snprintf(id, sizeof(id), "%d", i);
-		drop_row(fp, id, &sw->ports[i].st);
+		memset(&p, 0, sizeof(p));
+		p.hdr.version = CTL_VERSION;
+		p.hdr.type = CTL_REC_PORT;
+		p.hdr.len = sizeof(p);
+		p.id = i;
+		p.kind = (uint32_t)pt->kind;
+		p.pid = (int32_t)pt->pid;
+		p.uid = (uint32_t)pt->uid;
+		copy(p.name, sizeof(p.name), pt->name);
+		p.up = (int64_t)(sw->now - pt->since);
+		p.macs = machash_port_count(sw->mac, i);
+		p.queue = pt->qlen;
+		p.qbytes = pt->qbytes;
+		p.flags = (pt->stalled ? CTL_PORT_STALLED : 0) |
+		    (pt->waiting ? CTL_PORT_BLOCKED : 0);
+		counters(&p.c, &pt->st);
+		(void)fwrite(&p, sizeof(p), 1, fp);
 	}
-	drop_row(fp, "gone", &sw->closed);
-	drop_row(fp, "total", total);
+	machash_walk(sw->mac, mac_record, &w);
+	(void)fwrite(&end, sizeof(end), 1, fp);
+	return (ferror(fp) ? -1 : 0);
 }
 
-static void
-collect(const uint8_t *mac, int port, time_t seen, void *arg)
-{
-	struct mac_rows *rows = arg;
-
-	if (rows->n == rows->cap)
-		return;
-	memcpy(rows->v[rows->n].mac, mac, MAC_LEN);
-	rows->v[rows->n].port = port;
-	rows->v[rows->n].seen = seen;
-	rows->n++;
-}
-
-static int
-by_port(const void *a, const void *b)
-{
-	const struct mac_row *x = a, *y = b;
-
-	if (x->port != y->port)
-		return (x->port < y->port ? -1 : 1);
-	return (memcmp(x->mac, y->mac, MAC_LEN));
-}
-
-static void
-mac_table(FILE *fp, const struct vswitch *sw)
-{
-	struct mac_rows rows;
-	char buf[MAC_STRLEN];
-	size_t i;
-
-	fprintf(fp, "%-17s %5s %9s\n", "MAC", "PORT", "AGE");
-	rows.n = 0;
-	rows.cap = machash_count(sw->mac);
-	if ((rows.v = calloc(rows.cap + 1, sizeof(*rows.v))) == NULL) {
-		fprintf(fp, "(no memory to list %zu addresses)\n", rows.cap);
-		return;
-	}
-	machash_walk(sw->mac, collect, &rows);
-	qsort(rows.v, rows.n, sizeof(*rows.v), by_port);
-	for (i = 0; i < rows.n; i++)
-		fprintf(fp, "%-17s %5d %8llds\n", mac_fmt(buf, rows.v[i].mac),
-		    rows.v[i].port, (long long)(sw->now - rows.v[i].seen));
-	free(rows.v);
-}
-
-void
-stats_print(FILE *fp, const struct vswitch *sw)
-{
-	struct port_stats total;
-	struct in_addr in;
-	char up[32], addr[INET_ADDRSTRLEN], addr6[INET6_ADDRSTRLEN];
-	char mode[128];
-	const struct secure_net *net = sw->secure;
-
-	if (net != NULL) {
-		in.s_addr = htonl(net->v4.addr);
-		inet_ntop(AF_INET, &in, addr, sizeof(addr));
-		inet_ntop(AF_INET6, net->v6.addr, addr6, sizeof(addr6));
-		if (net->has4 && net->has6)
-			snprintf(mode, sizeof(mode), "secure %s/%d %s/%d",
-			    addr, net->v4.bits, addr6, net->v6.bits);
-		else if (net->has4)
-			snprintf(mode, sizeof(mode), "secure %s/%d", addr,
-			    net->v4.bits);
-		else
-			snprintf(mode, sizeof(mode), "secure %s/%d", addr6,
-			    net->v6.bits);
-	} else
-		snprintf(mode, sizeof(mode), "unsecure");
-	fprintf(fp, "up %s, %s, %d ports, %u MACs, %d monitors, "
-	    "%llu clients refused\n",
-	    duration(up, sizeof(up), sw->now - sw->started), mode,
-	    sw->nactive, machash_count(sw->mac), sw->watchers,
-	    (unsigned long long)sw->refused);
-	port_table(fp, sw, &total);
-	fputc('\n', fp);
-	drop_table(fp, sw, &total);
-	fputc('\n', fp);
-	mac_table(fp, sw);
-}
-
-/* For SIGUSR1: the same table, a log line per row. */
+/* For SIGUSR1: one line, the rest is for "vknetd -s" to show. */
 void
 stats_log(const struct vswitch *sw)
 {
-	char *text = NULL, *line, *next;
-	size_t len = 0;
-	FILE *fp;
+	struct port_stats total = sw->closed;
+	unsigned long long drops = 0;
+	int i, r;
 
-	if ((fp = open_memstream(&text, &len)) == NULL) {
-		log_warn("stats");
-		return;
-	}
-	stats_print(fp, sw);
-	if (fclose(fp) == EOF) {
-		log_warn("stats");
-		free(text);
-		return;
-	}
-	for (line = text; *line != '\0'; line = next) {
-		next = line + strcspn(line, "\n");
-		if (*next != '\0')
-			*next++ = '\0';
-		if (*line != '\0')
-			log_info("%s", line);
-	}
-	free(text);
+	for (i = 0; i < sw->high; i++)
+		if (sw->ports[i].kind != PORT_FREE)
+			port_stats_add(&total, &sw->ports[i].st);
+	for (r = 0; r < DROP_NREASONS; r++)
+		drops += total.drops[r];
+	log_info("stats: up %llds, %d ports, %u MACs, %d monitors, "
+	    "%llu frames in, %llu out, %llu dropped, %llu clients refused",
+	    (long long)(sw->now - sw->started), sw->nactive,
+	    machash_count(sw->mac), sw->watchers,
+	    (unsigned long long)total.rx_frames,
+	    (unsigned long long)total.tx_frames, drops,
+	    (unsigned long long)sw->refused);
 }

@@ -65,7 +65,6 @@
 #include "siphash.h"
 #include "switch.h"
 
-#define MACHASH_SIZE	16384
 #define POOL_FRAMES	8192	/* 68 MiB of address space, used as needed */
 #define POOL_WAIT	(-1)	/* port.waiting: for buffers, not a port */
 /*
@@ -210,8 +209,8 @@ switch_init(struct vswitch *sw, struct pollfd *pfd, int maxports,
 	sw->active = calloc((size_t)maxports, sizeof(*sw->active));
 	sw->dirty = calloc((size_t)maxports, sizeof(*sw->dirty));
 	sw->kick = calloc((size_t)maxports, sizeof(*sw->kick));
-	sw->mac = machash_new(MACHASH_SIZE, max_age, maxports);
-	sw->owners = machash_new(MACHASH_SIZE, max_age, maxports);
+	sw->mac = machash_new(SWITCH_MACS, max_age, maxports);
+	sw->owners = machash_new(SWITCH_MACS, max_age, maxports);
 	if (sw->ports == NULL || sw->active == NULL || sw->dirty == NULL ||
 	    sw->kick == NULL || sw->mac == NULL || sw->owners == NULL ||
 	    pool_init(POOL_FRAMES) == -1 || port_init(maxports) == -1 ||
@@ -358,6 +357,19 @@ drop(struct port *p, struct fate *f, enum drop_reason why)
  * port with frames left waits for POLLOUT, and lets its waiters go
  * once its queue is low.  Returns -1 if the port is broken.
  */
+/* Forget the MACs learned on port id, or on every port (-1): how many. */
+uint32_t
+switch_forget_macs(struct vswitch *sw, int id)
+{
+	uint32_t had = machash_count(sw->mac);
+	int i;
+
+	for (i = 0; i < sw->high; i++)
+		if ((id == -1 || id == i) && sw->ports[i].kind != PORT_FREE)
+			machash_forget_port(sw->mac, i);
+	return (had - machash_count(sw->mac));
+}
+
 static int
 flush(struct vswitch *sw, int id)
 {

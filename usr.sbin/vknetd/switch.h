@@ -17,6 +17,8 @@
 
 struct monitor;
 
+#define SWITCH_MACS	16384	/* MAC table capacity */
+
 /*
  * What became of one frame, as forward() found out: told to monitors
  * (monitor.c).  `out' is the egress port, FATE_ALL for a flood or
@@ -74,6 +76,7 @@ int	switch_init(struct vswitch *, struct pollfd *, int maxports,
 void	switch_free(struct vswitch *);
 int	switch_add_port(struct vswitch *, enum port_kind, int fd);
 void	switch_close_port(struct vswitch *, int id);
+uint32_t switch_forget_macs(struct vswitch *, int id);
 void	switch_ready(struct vswitch *, int id, short revents);
 void	switch_host_mac(struct vswitch *, const uint8_t *mac);
 void	switch_tick(struct vswitch *, long long now_ms);

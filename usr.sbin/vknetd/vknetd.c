@@ -9,16 +9,17 @@
  * the work: new clients on the listeners (the SOCK_SEQPACKET socket
  * and, with -q, QEMU's stream socket), frames
  * on the ports (see switch.c and port.c), MAC aging once a second, and
- * the sessions of the control socket beside the data socket: monitors
- * and stats requests (monitor.c).  Signal handlers only set a flag;
- * the loop sees it when its wait returns.  The loop ends on SIGTERM or
- * SIGINT, exit status 0, or when the TAP has gone (switch.c), status
- * 1 after the same teardown: the switch is useless to the host without
- * it, and a service manager that restarts failed services makes a new
- * one.  Either way the last line logged says why.
+ * the sessions of the control socket beside the data socket: monitors,
+ * stats requests and the administrator's commands (monitor.c).  Signal
+ * handlers only set a flag; the loop sees it when its wait returns.
+ * The loop ends on SIGTERM or SIGINT, exit status 0, or when the TAP
+ * has gone (switch.c), status 1 after the same teardown: the switch is
+ * useless to the host without it, and a service manager that restarts
+ * failed services makes a new one.  Either way the last line logged
+ * says why.
  *
- * With -c or -s the same binary is a client of a running daemon's
- * control socket instead (watch.c), and creates nothing.
+ * With -c, -s, -k or -f the same binary is a client of a running
+ * daemon's control socket instead (watch.c), and creates nothing.
  */
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -60,7 +61,7 @@ enum {
 	PFD_STREAM,		/* -q, or fd -1 */
 	PFD_CONTROL,
 	PFD_MONITOR,
-	PFD_PORTS = PFD_MONITOR + MONITOR_MAX
+	PFD_PORTS = PFD_MONITOR + SESSION_MAX
 };
 
 /* What start-up created, so that exit can take exactly that away. */
@@ -321,7 +322,7 @@ run(struct vswitch *sw, struct pollfd *pfd, const sigset_t *waitmask)
 			if (sw->pfd[id].revents != 0)
 				switch_ready(sw, id, sw->pfd[id].revents);
 		switch_run_kicks(sw);
-		for (i = 0; i < MONITOR_MAX; i++)
+		for (i = 0; i < SESSION_MAX; i++)
 			if (pfd[PFD_MONITOR + i].revents != 0)
 				monitor_ready(sw->mon, i,
 				    pfd[PFD_MONITOR + i].revents);
@@ -339,8 +340,9 @@ main(int argc, char *argv[])
 {
 	struct config cf;
 	struct vswitch sw;
+	struct ctl_switch ident;
 	struct pollfd *pfd;
-	struct group *gr;
+	struct group *gr, *ctl_gr = NULL;
 	static const int caught[] = { SIGTERM, SIGINT, SIGUSR1, 0 };
 	sigset_t waitmask;
 	uint8_t mac[MAC_LEN];
@@ -350,10 +352,8 @@ main(int argc, char *argv[])
 
 	log_init("vknetd", 1);
 	options_parse(argc, argv, &cf);
-	if (cf.client == 'c')
-		return (watch_frames(cf.ctlpath, cf.hex, cf.wfile));
-	if (cf.client == 's')
-		return (watch_stats(cf.ctlpath));
+	if (cf.client != 0)
+		return (watch_command(&cf));
 	/*
 	 * Termination signals stay blocked except during the wait: one that
 	 * arrives during start-up waits for the loop, which then cleans up.
@@ -363,6 +363,8 @@ main(int argc, char *argv[])
 	if ((gr = getgrnam(VKNET_GROUP)) == NULL)
 		fatalx("group \"%s\" does not exist (groupadd --system %s)",
 		    VKNET_GROUP, VKNET_GROUP);
+	if (cf.ctlgroup != NULL && (ctl_gr = getgrnam(cf.ctlgroup)) == NULL)
+		fatalx("-g %s: no such group", cf.ctlgroup);
 	maxports = raise_fd_limit();
 
 	if ((st.pfh = pidfile_lock(cf.pidpath, &other)) == NULL) {
@@ -380,9 +382,11 @@ main(int argc, char *argv[])
 	if (cf.streampath != NULL && (st.stream_fd = listener_open(
 	    cf.streampath, SOCK_STREAM, gr->gr_gid, 0660)) == -1)
 		startup_failed("cannot listen on %s", cf.streampath);
+	/* Watching every frame is root's, or the group's that -g names. */
 	st.ctlpath = cf.ctlpath;
 	if ((st.ctl_fd = listener_open(cf.ctlpath, SOCK_SEQPACKET,
-	    gr->gr_gid, 0660)) == -1)
+	    ctl_gr != NULL ? ctl_gr->gr_gid : 0,
+	    ctl_gr != NULL ? 0660 : 0600)) == -1)
 		startup_failed("cannot listen on %s", cf.ctlpath);
 	setup_tap(&cf);
 	if (cf.debug && pidfile_put(st.pfh) == -1)
@@ -392,10 +396,11 @@ main(int argc, char *argv[])
 	if (!cf.debug)
 		detach();
 
+	stats_identify(&ident, &cf, st.tap.name);
 	if ((pfd = calloc((size_t)(PFD_PORTS + maxports), sizeof(*pfd))) ==
 	    NULL || switch_init(&sw, pfd + PFD_PORTS, maxports, cf.max_age,
 	    cf.stall_ms, cf.mac_limit, cf.secure ? &cf.net : NULL) == -1 ||
-	    monitor_new(&sw, pfd + PFD_MONITOR) == NULL)
+	    monitor_new(&sw, pfd + PFD_MONITOR, &ident) == NULL)
 		startup_failed("out of memory");
 	if (pollset_init(pfd, PFD_PORTS + maxports) == -1)
 		startup_failed("epoll: %s", strerror(errno));

@@ -1,11 +1,12 @@
 /*
- * The client side of the control socket: "vknetd -c" and "vknetd -s".
- * Each returns the exit status for main().
+ * The client side of the control socket: "vknetd -c", "-s", "-k" and
+ * "-f".  Returns the exit status for main().
  */
 #ifndef VKNETD_WATCH_H
 #define VKNETD_WATCH_H
 
-int	watch_frames(const char *ctlpath, int hex, const char *wfile);
-int	watch_stats(const char *ctlpath);
+#include "options.h"
+
+int	watch_command(const struct config *);
 
 #endif
