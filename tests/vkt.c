@@ -4,6 +4,7 @@
  * the network namespace of whoever mounted it, not the test's.
  */
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/pidfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -565,6 +566,18 @@ vkt_close(int fd)
 	vkt_sync();
 }
 
+/* Many at once, with one wait for the daemon to see them all go. */
+void
+vkt_close_all(const int *fd, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		close(fd[i]);
+	nclients -= n;
+	vkt_sync();
+}
+
 /* An observer of any interface of the current namespace. */
 int
 vkt_observer_on(const char *ifname)
@@ -921,8 +934,93 @@ vkt_abspath(char *buf, size_t len, const char *name)
 }
 
 /*
+ * What vknetd -s says, the only place in vkt that knows its format:
+ * tables whose first row names the columns, the first column a port
+ * number (or "gone", "total"), and a MAC table of address and port.
+ */
+static void
+stats_text(const char *sock, struct vkt_run *r)
+{
+	vkt_run(r, NULL, VKNETD_PATH, "-s", "-p", sock, NULL);
+	if (r->status != 0)
+		atf_tc_fail("vknetd -s exited %d: %s", r->status,
+		    vkt_flat(r->err));
+}
+
+static int
+words(char *line, char **w, int max)
+{
+	char *save, *tok;
+	int n = 0;
+
+	for (tok = strtok_r(line, " ", &save); tok != NULL && n < max;
+	    tok = strtok_r(NULL, " ", &save))
+		w[n++] = tok;
+	return (n);
+}
+
+/* The port client n's MAC was learned on, or -1. */
+int
+vkt_port_of(const char *sock, unsigned int client)
+{
+	struct vkt_run r;
+	char mac[MAC_STRLEN], *line, *save, *w[4];
+	uint8_t m[MAC_LEN];
+	int port = -1;
+
+	vkt_mac(m, client);
+	mac_fmt(mac, m);
+	stats_text(sock, &r);
+	for (line = strtok_r(r.out, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save))
+		if (words(line, w, 4) >= 2 && strcmp(w[0], mac) == 0)
+			port = atoi(w[1]);
+	return (port);
+}
+
+/* The number in column `col' (a heading of -s) of port's row. */
+unsigned long long
+vkt_port_stat(const char *sock, const char *port, const char *col)
+{
+	struct vkt_run r;
+	char *line, *save, *w[32];
+	int i, n, at = -1;
+
+	stats_text(sock, &r);
+	for (line = strtok_r(r.out, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		if ((n = words(line, w, 32)) == 0)
+			continue;
+		if (strcmp(w[0], "PORT") == 0) {
+			for (at = -1, i = 1; i < n; i++)
+				if (strcmp(w[i], col) == 0)
+					at = i;
+		} else if (at != -1 && at < n && strcmp(w[0], port) == 0)
+			return (strtoull(w[at], NULL, 10));
+	}
+	atf_tc_fail("vknetd -s shows no %s for port %s", col, port);
+}
+
+/*
  * Setup.
  */
+void
+vkt_raise_nofile(rlim_t n)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		atf_tc_fail("getrlimit: %s", strerror(errno));
+	if (rl.rlim_cur >= n)
+		return;
+	rl.rlim_cur = n;
+	if (rl.rlim_max < n)
+		rl.rlim_max = n;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+		atf_tc_fail("setrlimit %lu: %s", (unsigned long)n,
+		    strerror(errno));
+}
+
 static void
 no_ipv6(void)
 {

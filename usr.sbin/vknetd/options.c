@@ -7,6 +7,7 @@
 #include <net/if.h>
 
 #include <bsd/stdlib.h>
+#include <bsd/string.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,15 +27,17 @@
 #define DEFAULT_MACS	1024	/* per client; see -M in vknetd.8 */
 #define MAX_MACS	16384	/* the whole table */
 #define MAX_STALL	60000
+#define DEFAULT_STORM	200	/* frames/s; see "STORM CONTROL" in vknetd.8 */
+#define MAX_STORM	1000000
 
 void
 usage(void)
 {
 	fprintf(stderr, "usage: vknetd [-dU] [-A seconds] [-b bridge] "
-	    "[-i pidfile] [-p socket_path]\n"
-	    "              [-M count] [-q stream_path] [-t tap] [-W ms] "
-	    "[address/cidrbits]\n"
-	    "              [address6/prefixlen]\n"
+	    "[-i pidfile] [-L rate[:burst]]\n"
+	    "              [-M count] [-p socket_path] [-q stream_path] "
+	    "[-t tap] [-W ms]\n"
+	    "              [address/cidrbits] [address6/prefixlen]\n"
 	    "       vknetd -c [-x] [-w file] [-p socket_path]\n"
 	    "       vknetd -s [-p socket_path]\n");
 	exit(EX_USAGE);
@@ -64,6 +67,39 @@ number(int ch, long long min, long long max, const char *what,
 		usage();
 	}
 	return (n);
+}
+
+/*
+ * -L rate[:burst]: frames a second a port may flood, 0 for no limit,
+ * and how many at once, as many as the rate unless given.
+ */
+static void
+storm_option(const char *arg, struct storm_limit *l)
+{
+	const char *errstr;
+	char buf[32], *colon;
+
+	if (strlcpy(buf, arg, sizeof(buf)) >= sizeof(buf)) {
+		log_warnx("-L %s: too long", arg);
+		usage();
+	}
+	if ((colon = strchr(buf, ':')) != NULL)
+		*colon = '\0';
+	l->rate = (uint32_t)strtonum(buf, 0, MAX_STORM, &errstr);
+	if (errstr != NULL) {
+		log_warnx("-L %s: rate is %s (0..%d frames a second)", arg,
+		    errstr, MAX_STORM);
+		usage();
+	}
+	l->burst = l->rate > 0 ? l->rate : 1;
+	if (colon == NULL)
+		return;
+	l->burst = (uint32_t)strtonum(colon + 1, 1, 2LL * MAX_STORM, &errstr);
+	if (errstr != NULL) {
+		log_warnx("-L %s: burst is %s (1..%d frames)", arg, errstr,
+		    2 * MAX_STORM);
+		usage();
+	}
 }
 
 /* An IPv4 address/cidrbits or an IPv6 address6/prefixlen, once each. */
@@ -110,9 +146,11 @@ options_parse(int argc, char *argv[], struct config *cf)
 	cf->max_age = DEFAULT_AGE;
 	cf->stall_ms = DEFAULT_STALL;
 	cf->mac_limit = DEFAULT_MACS;
+	cf->storm.rate = DEFAULT_STORM;
+	cf->storm.burst = DEFAULT_STORM;
 	cf->secure = 1;
-	while ((ch = getopt(argc, argv, "A:b:cdi:M:p:q:st:UW:w:x")) != -1) {
-		daemon_only |= strchr("AbdiMqtUW", ch) != NULL;
+	while ((ch = getopt(argc, argv, "A:b:cdi:L:M:p:q:st:UW:w:x")) != -1) {
+		daemon_only |= strchr("AbdiLMqtUW", ch) != NULL;
 		switch (ch) {
 		case 'A':
 			cf->max_age = (time_t)number(ch, 1, MAX_AGE,
@@ -134,6 +172,9 @@ options_parse(int argc, char *argv[], struct config *cf)
 			break;
 		case 'i':
 			cf->pidpath = optarg;
+			break;
+		case 'L':
+			storm_option(optarg, &cf->storm);
 			break;
 		case 'M':
 			cf->mac_limit = (uint32_t)number(ch, 1, MAX_MACS,

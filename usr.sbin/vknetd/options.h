@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "filter.h"
+#include "storm.h"
 
 #define VKNET_GROUP	"vknet"
 #define MAX_PORTS	4096
@@ -26,6 +27,7 @@ struct config {
 	time_t		 max_age;
 	int		 stall_ms;	/* -W */
 	uint32_t	 mac_limit;	/* -M */
+	struct storm_limit storm;	/* -L */
 	int		 debug;
 	int		 secure;
 	int		 client;	/* 'c' or 's': talk to a daemon */

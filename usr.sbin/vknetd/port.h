@@ -23,6 +23,7 @@
 
 #include "peer.h"
 #include "pool.h"
+#include "storm.h"
 
 #define PORT_BATCH	32	/* frames read from one port per turn */
 
@@ -59,6 +60,7 @@ enum drop_reason {
 	DROP_ERROR,		/* the write failed otherwise */
 	DROP_HOSTMAC,		/* a client sent from the host's MAC */
 	DROP_MACLIMIT,		/* from a MAC past the port's -M limit */
+	DROP_STORM,		/* flooded past the port's -L rate */
 	DROP_NREASONS
 };
 
@@ -109,6 +111,7 @@ struct port {
 	int		 waiting;	/* held back by a full queue or pool */
 	int		 next_waiter;	/* id + 1 of the next one held */
 	int		 waiters;	/* id + 1 of the first it holds */
+	struct storm	 storm;		/* what it may still flood (-L) */
 	struct port_stats st;
 };
 

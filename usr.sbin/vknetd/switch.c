@@ -51,6 +51,7 @@
 #include "pollset.h"
 #include "pool.h"
 #include "port.h"
+#include "storm.h"
 #include "switch.h"
 
 #define MACHASH_SIZE	16384
@@ -78,6 +79,7 @@ static const char *drop_names[DROP_NREASONS] = {
 	[DROP_STALLED] = "stalled peer",
 	[DROP_QFULL] = "queue full",
 	[DROP_ERROR] = "write error",
+	[DROP_STORM] = "storm",
 };
 
 const char *
@@ -251,6 +253,7 @@ switch_add_port(struct vswitch *sw, enum port_kind kind, int fd)
 		strcpy(p->name, "vknetd");
 	else
 		peer_name(p->pid, p->name);
+	storm_start(&p->storm, &sw->storm, sw->now_ms);
 	p->slot = sw->nactive;
 	sw->active[sw->nactive++] = id;
 	if (kind == PORT_TAP)
@@ -452,6 +455,26 @@ check_claim(struct vswitch *sw, int in, const uint8_t *frame, size_t len)
 	return (FILTER_PASS);
 }
 
+/*
+ * Storm control: may port id flood one more frame?  The host's own
+ * broadcasts are trusted; with -b the TAP carries a LAN, which is
+ * limited like a guest.  The excess is logged at most every 10 s.
+ */
+static int
+may_flood(struct vswitch *sw, int id)
+{
+	static struct log_limit storming = LOG_LIMIT(10);
+	struct port *p = &sw->ports[id];
+
+	if ((p->kind == PORT_TAP && !sw->storm_tap) ||
+	    storm_take(&p->storm, &sw->storm, sw->now_ms))
+		return (1);
+	log_limited(&storming, sw->now, "port %d (%s, pid %d) floods more "
+	    "than %u frames a second: storm, dropping the excess", id,
+	    port_kind_name(p->kind), (int)p->pid, sw->storm.rate);
+	return (0);
+}
+
 /* The life of a frame, from the port it came in on to its way out. */
 static void
 forward(struct vswitch *sw, struct fate *f, struct frame *fr)
@@ -497,6 +520,10 @@ forward(struct vswitch *sw, struct fate *f, struct frame *fr)
 		/* A destination behind the ingress port needs no copy. */
 		if (f->out != f->in)
 			output(sw, f, f->out, fr);
+		return;
+	}
+	if (!may_flood(sw, f->in)) {
+		drop(ip, f, DROP_STORM);
 		return;
 	}
 	f->out = FATE_ALL;

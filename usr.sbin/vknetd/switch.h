@@ -14,6 +14,7 @@
 #include "ether.h"
 #include "filter.h"
 #include "port.h"
+#include "storm.h"
 
 struct monitor;
 
@@ -53,6 +54,8 @@ struct vswitch {
 	struct monitor	*mon;		/* control sessions (monitor.c) */
 	int		 stall_ms;	/* -W: a port taking nothing is stalled */
 	uint32_t	 mac_limit;	/* -M: MACs a client may have learned */
+	struct storm_limit storm;	/* -L: what a port may flood */
+	int		 storm_tap;	/* -b: the TAP's floods are limited too */
 	long long	 now_ms;	/* monotonic, per loop turn */
 	long long	 stall_check_ms; /* when queues were last looked at */
 	int		*dirty;		/* ports with frames to send now */

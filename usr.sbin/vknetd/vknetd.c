@@ -356,6 +356,8 @@ main(int argc, char *argv[])
 	pfd[PFD_CONTROL].events = POLLIN;
 	switch_tick(&sw, clock_ms());
 	sw.started = sw.now;
+	sw.storm = cf.storm;
+	sw.storm_tap = cf.bridge != NULL;
 	if (switch_add_port(&sw, PORT_TAP, st.tap.fd) == -1)
 		startup_failed("no port for the TAP");
 	for (i = 0; i < 2; i++) {
