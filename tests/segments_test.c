@@ -228,9 +228,203 @@ VKT_TC(storm_off_with_L0,
 	ATF_REQUIRE_EQ(vkt_stop(pid), 0);
 }
 
+/*
+ * The loop guard.  Three switches, each with a client, joined in a
+ * ring by three vknet links.
+ */
+#define NSW		3
+#define BLOCK_MS	2000	/* a loop must be blocked within this */
+
+static const char *const sock[NSW] = { "./a.sock", "./b.sock", "./c.sock" };
+static const char *const pidf[NSW] = { "./a.pid", "./b.pid", "./c.pid" };
+
+/* vknet from switch i to switch j, through the loopback "ssh". */
+static pid_t
+link_switches(int i, int j)
+{
+	char remote[64];
+	const char *argv[] = { VKNET_PATH, sock[i], remote, NULL };
+
+	snprintf(remote, sizeof(remote), "localhost:%s", sock[j]);
+	return (vkt_spawn(NULL, argv));
+}
+
+/* How many lines of the daemons' logs say they blocked a port for a loop. */
+static int
+blocks_logged(const pid_t *pid, int n)
+{
+	struct vkt_run r;
+	const char *p;
+	int i, count = 0;
+
+	for (i = 0; i < n; i++) {
+		vkt_output(pid[i], &r);
+		for (p = r.err; (p = strstr(p, "): loop: ")) != NULL; p++)
+			count++;
+	}
+	return (count);
+}
+
+/*
+ * Connections the daemon on path has accepted: in /proc/net/unix its
+ * end of each shows the path, with "St" 03.
+ */
+static int
+accepted_on(const char *path)
+{
+	char line[512];
+	size_t plen = strlen(path);
+	unsigned int st;
+	size_t len;
+	FILE *fp;
+	int n = 0;
+
+	if ((fp = fopen("/proc/net/unix", "re")) == NULL)
+		atf_tc_fail("/proc/net/unix: %s", strerror(errno));
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		len = strcspn(line, "\n");
+		line[len] = '\0';
+		if (sscanf(line, "%*s %*s %*s %*s %*s %x", &st) == 1 &&
+		    st == 3 && len > plen &&
+		    strcmp(line + len - plen, path) == 0 &&
+		    line[len - plen - 1] == ' ')
+			n++;
+	}
+	fclose(fp);
+	return (n);
+}
+
+/* Clock ticks a process has run, user and system. */
+static long long
+cpu_ticks(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ut, st;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((fp = fopen(path, "re")) == NULL)
+		atf_tc_fail("%s: %s", path, strerror(errno));
+	if (fgets(buf, sizeof(buf), fp) == NULL)
+		atf_tc_fail("%s: empty", path);
+	fclose(fp);
+	/* After the command's name in parentheses: fields 3 on; 14 and 15. */
+	if ((p = strrchr(buf, ')')) == NULL || sscanf(p + 2,
+	    "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut,
+	    &st) != 2)
+		atf_tc_fail("%s: not understood", path);
+	return ((long long)(ut + st));
+}
+
+/* Copies of the frame f that reach fd until none has for quiet ms. */
+static int
+copies(int fd, const uint8_t *f, size_t len, int quiet)
+{
+	static uint8_t got[VKT_BUFSZ];
+	ssize_t n;
+	int count = 0;
+
+	while ((n = vkt_recv(fd, got, quiet)) != -1)
+		if ((size_t)n == len && memcmp(got, f, len) == 0)
+			count++;
+	return (count);
+}
+
+VKT_TC(loop_triangle_blocked,
+    "Three switches joined in a ring by vknet: one port is blocked within "
+    "2 s, a broadcast stops going round, the daemons go idle, and unicast "
+    "among the three still works")
+{
+	pid_t pid[NSW], link[NSW];
+	uint8_t f[64], mac[MAC_LEN];
+	long long t0, blocked_ms, ticks[NSW];
+	int c[NSW], i, j, n;
+	size_t len;
+
+	vkt_setup();
+	vkt_loopback_ssh();
+	for (i = 0; i < NSW; i++)
+		pid[i] = vkt_daemon("-U", "-p", sock[i], "-i", pidf[i], NULL);
+	for (i = 0; i < NSW; i++)
+		c[i] = vkt_connect(sock[i]);
+	vkt_sync();
+	/* A line, A-B-C: a broadcast from A reaches C once. */
+	link[0] = link_switches(0, 1);
+	link[1] = link_switches(1, 2);
+	for (t0 = clock_ms();;) {
+		vkt_send_tagged(c[0], fr_bcast, A, 0, f, &len);
+		if (vkt_recv(c[2], f, 100) != -1)
+			break;
+		if (clock_ms() - t0 > VKT_RUN_MS)
+			atf_tc_fail("no frame crossed A-B-C in %d ms",
+			    VKT_RUN_MS);
+	}
+	for (i = 0; i < NSW; i++)
+		(void)copies(c[i], f, 0, VKT_NONE_MS);
+	ATF_REQUIRE_EQ_MSG(blocks_logged(pid, NSW), 0, "a port was blocked "
+	    "with no loop");
+
+	/* C-A closes the ring; one broadcast, sent as it closes. */
+	t0 = clock_ms();
+	link[2] = link_switches(2, 0);
+	/* The client and two links, once the far end of C-A has come. */
+	while (accepted_on(sock[0]) < 3 && clock_ms() - t0 < VKT_RUN_MS)
+		vkt_nap(1);
+	vkt_send_tagged(c[0], fr_bcast, A, 1, f, &len);
+	while ((n = blocks_logged(pid, NSW)) == 0 && clock_ms() - t0 < 5000)
+		vkt_nap(10);
+	blocked_ms = clock_ms() - t0;
+	n = copies(c[1], f, len, 1000);
+	printf("blocked after %lld ms; B got the broadcast %d times\n",
+	    blocked_ms, n);
+	ATF_REQUIRE_EQ_MSG(blocks_logged(pid, NSW), 1, "%d ports blocked, "
+	    "not one", blocks_logged(pid, NSW));
+	ATF_CHECK_MSG(blocked_ms <= BLOCK_MS, "blocked after %lld ms",
+	    blocked_ms);
+	ATF_CHECK_MSG(n >= 1 && n <= 1000, "B got one broadcast %d times", n);
+	vkt_send_tagged(c[1], fr_bcast, B, 2, f, &len);
+	ATF_CHECK_EQ_MSG(copies(c[0], f, len, 1000), 1, "A got B's "
+	    "broadcast other than once, after the block");
+
+	for (i = 0; i < NSW; i++)
+		ticks[i] = cpu_ticks(pid[i]);
+	vkt_nap(1000);
+	for (i = 0; i < NSW; i++) {
+		ticks[i] = cpu_ticks(pid[i]) - ticks[i];
+		printf("switch %d: %lld ticks in 1 s\n", i, ticks[i]);
+		ATF_CHECK_MSG(ticks[i] <= 10, "switch %d still ran %lld "
+		    "ticks in a second", i, ticks[i]);
+	}
+
+	/* Each says hello, is learned, and gets unicast from the others. */
+	for (i = 0; i < NSW; i++) {
+		vkt_send_tagged(c[i], fr_bcast, (unsigned int)i + A, 3, f,
+		    &len);
+		for (j = 0; j < NSW; j++)
+			if (j != i)
+				ATF_CHECK_EQ_MSG(copies(c[j], f, len,
+				    VKT_NONE_MS), 1, "client %d got client "
+				    "%d's hello other than once", j, i);
+	}
+	for (i = 0; i < NSW; i++)
+		for (j = 0; j < NSW; j++) {
+			if (j == i)
+				continue;
+			vkt_mac(mac, (unsigned int)j + A);
+			vkt_send_tagged(c[i], mac, (unsigned int)i + A, 4, f,
+			    &len);
+			vkt_expect(c[j], "unicast across the ring", f, len);
+		}
+	for (i = 0; i < NSW; i++)
+		(void)vkt_stop(link[i]);
+	for (i = 0; i < NSW; i++)
+		ATF_CHECK_EQ(vkt_stop(pid[i]), 0);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, storm_limited_others_unharmed);
 	ATF_TP_ADD_TC(tp, storm_off_with_L0);
+	ATF_TP_ADD_TC(tp, loop_triangle_blocked);
 	return (atf_no_error());
 }

@@ -34,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "loopguard.h"
 #include "vkt.h"
 
 #define MAXCHILD	16
@@ -617,8 +618,9 @@ vkt_send(int fd, const void *frame, size_t len)
 
 /*
  * What the host's kernel says on its own (ARP, ICMP errors) is not what
- * a test sent: leave out frames from the host's MACs and, on the
- * observer, the frames the kernel sends out through the TAP.
+ * a test sent, nor are the switches' loop probes: leave out frames from
+ * the host's MACs, probes and, on the observer, the frames the kernel
+ * sends out through the TAP.
  */
 static int
 host_chatter(const uint8_t *f, ssize_t n, const struct sockaddr_storage *ss)
@@ -627,6 +629,8 @@ host_chatter(const uint8_t *f, ssize_t n, const struct sockaddr_storage *ss)
 	int i;
 
 	if (ss->ss_family == AF_PACKET && sll->sll_pkttype == PACKET_OUTGOING)
+		return (1);
+	if (n > 0 && probe_is(f, (size_t)n))
 		return (1);
 	for (i = 0; n >= ETHER_HDR && i < nhostmac; i++)
 		if (memcmp(f + MAC_LEN, hostmac[i], MAC_LEN) == 0)
@@ -999,6 +1003,30 @@ vkt_port_stat(const char *sock, const char *port, const char *col)
 			return (strtoull(w[at], NULL, 10));
 	}
 	atf_tc_fail("vknetd -s shows no %s for port %s", col, port);
+}
+
+/*
+ * VKNET_SSH for vknet(1): a stand-in for ssh that runs the remote
+ * command, "exec vknet -S ...", on this host and in this namespace.
+ */
+void
+vkt_loopback_ssh(void)
+{
+	char path[SUN_MAX], dir[SUN_MAX * 2];
+	FILE *fp;
+
+	snprintf(dir, sizeof(dir), "%s", VKNET_PATH);
+	*strrchr(dir, '/') = '\0';
+	vkt_abspath(path, sizeof(path), "loopssh");
+	if ((fp = fopen(path, "we")) == NULL)
+		atf_tc_fail("%s: %s", path, strerror(errno));
+	fprintf(fp, "#!/bin/sh\n"
+	    "while [ $# -gt 0 ] && [ \"$1\" != exec ]; do shift; done\n"
+	    "PATH=%s:$PATH exec /bin/sh -c \"$*\"\n", dir);
+	if (fclose(fp) == EOF || chmod(path, 0755) == -1)
+		atf_tc_fail("%s: %s", path, strerror(errno));
+	if (setenv("VKNET_SSH", path, 1) == -1)
+		atf_tc_fail("setenv VKNET_SSH: %s", strerror(errno));
 }
 
 /*

@@ -54,6 +54,7 @@ extern char vkt_tap[IFNAMSIZ];
 
 void	 vkt_setup(void);
 void	 vkt_raise_nofile(rlim_t);
+void	 vkt_loopback_ssh(void);
 void	 vkt_nap(int ms);
 
 pid_t	 vkt_spawn(void (*prep)(void), const char *const argv[]);

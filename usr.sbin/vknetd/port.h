@@ -61,6 +61,7 @@ enum drop_reason {
 	DROP_HOSTMAC,		/* a client sent from the host's MAC */
 	DROP_MACLIMIT,		/* from a MAC past the port's -M limit */
 	DROP_STORM,		/* flooded past the port's -L rate */
+	DROP_LOOP,		/* to or from a port the loop guard blocked */
 	DROP_NREASONS
 };
 
@@ -71,6 +72,7 @@ struct port_stats {
 	uint64_t	tx_bytes;
 	uint64_t	drops[DROP_NREASONS];
 	uint64_t	stalls;		/* times declared stalled */
+	uint64_t	blocks;		/* times blocked by the loop guard */
 };
 
 enum stream_status {
@@ -84,6 +86,10 @@ enum port_status {
 	PORT_STARVED,		/* stopped: the pool is empty */
 	PORT_CLOSED		/* the peer has gone or broke the framing */
 };
+
+/* port.flags */
+#define PORT_BLOCKED	0x1	/* the loop guard's: only probes pass */
+#define PORT_SWITCH	0x2	/* loop probes came in: a switch behind it */
 
 struct txq;			/* a port's output queue (port.c) */
 struct stream;			/* a stream port's reassembly (port.c) */
@@ -112,6 +118,9 @@ struct port {
 	int		 next_waiter;	/* id + 1 of the next one held */
 	int		 waiters;	/* id + 1 of the first it holds */
 	struct storm	 storm;		/* what it may still flood (-L) */
+	struct storm	 probes;	/* loop probes it may still bring */
+	int		 flags;		/* PORT_BLOCKED */
+	long long	 hold_ms;	/* blocked: until then, at least */
 	struct port_stats st;
 };
 

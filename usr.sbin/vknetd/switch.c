@@ -46,6 +46,7 @@
 
 #include "ether.h"
 #include "log.h"
+#include "loopguard.h"
 #include "machash.h"
 #include "monitor.h"
 #include "pollset.h"
@@ -80,6 +81,7 @@ static const char *drop_names[DROP_NREASONS] = {
 	[DROP_QFULL] = "queue full",
 	[DROP_ERROR] = "write error",
 	[DROP_STORM] = "storm",
+	[DROP_LOOP] = "loop guard",
 };
 
 const char *
@@ -100,6 +102,7 @@ port_stats_add(struct port_stats *sum, const struct port_stats *st)
 	for (r = 0; r < DROP_NREASONS; r++)
 		sum->drops[r] += st->drops[r];
 	sum->stalls += st->stalls;
+	sum->blocks += st->blocks;
 }
 
 /* Stop reading port id until `*list' lets it go. */
@@ -190,6 +193,7 @@ switch_init(struct vswitch *sw, struct pollfd *pfd, int maxports,
 		switch_free(sw);
 		return (-1);
 	}
+	loop_init(sw);
 	/*
 	 * Slots are not initialised here: ids are handed out lowest first,
 	 * so only slots below `high' are ever polled or read, and each is
@@ -338,8 +342,8 @@ flush(struct vswitch *sw, int id)
 }
 
 /* Every port that got frames in this batch sends what it can. */
-static void
-flush_dirty(struct vswitch *sw)
+void
+switch_flush(struct vswitch *sw)
 {
 	int i, id;
 
@@ -371,6 +375,11 @@ output(struct vswitch *sw, struct fate *f, int out, struct frame *fr)
 	    FILTER_PASS) {
 		f->ndrop++;
 		drop(ip, f, DROP_FILTERED);
+		return;
+	}
+	if (op->flags & PORT_BLOCKED) {
+		f->ndrop++;
+		drop(op, f, DROP_LOOP);
 		return;
 	}
 	if (op->stalled) {
@@ -489,6 +498,14 @@ forward(struct vswitch *sw, struct fate *f, struct frame *fr)
 		drop(ip, f, DROP_SIZE);
 		return;
 	}
+	if (probe_is(frame, f->len)) {
+		loop_probe_in(sw, f, fr);
+		return;
+	}
+	if (ip->flags & PORT_BLOCKED) {
+		drop(ip, f, DROP_LOOP);
+		return;
+	}
 	if (mac_is_group(frame + MAC_LEN)) {
 		drop(ip, f, DROP_SOURCE);
 		return;
@@ -533,6 +550,24 @@ forward(struct vswitch *sw, struct fate *f, struct frame *fr)
 }
 
 /*
+ * A frame of the switch's own (a loop probe) for port out, queued
+ * unfiltered: 1 if it was, 0 if the port cannot take it now.
+ */
+int
+switch_emit(struct vswitch *sw, int out, struct frame *fr)
+{
+	struct port *op = &sw->ports[out];
+
+	if (op->stalled || port_enqueue(op, fr) == -1)
+		return (0);
+	if (!op->dirty) {
+		op->dirty = 1;
+		sw->dirty[sw->ndirty++] = out;
+	}
+	return (1);
+}
+
+/*
  * Every frame passes here once, handed over by port_recv().  Without a
  * monitor attached, showing it costs one branch; a giant is shown cut
  * to the receive buffer.  A port held back stops reading.
@@ -568,7 +603,7 @@ read_port(struct vswitch *sw, int id)
 		sw->ports[id].partial_ms = 0;
 	else if (sw->ports[id].partial_ms == 0)
 		sw->ports[id].partial_ms = sw->now_ms;
-	flush_dirty(sw);
+	switch_flush(sw);
 	return (st == PORT_CLOSED ? -1 : 0);
 }
 
@@ -678,6 +713,7 @@ switch_tick(struct vswitch *sw, long long now_ms)
 		close_cut_streams(sw);
 	}
 	sw->now = now;
+	loop_tick(sw);
 	if (sw->nbacklog > 0 &&
 	    now_ms - sw->stall_check_ms >= sw->stall_ms / 4) {
 		sw->stall_check_ms = now_ms;

@@ -67,6 +67,9 @@ struct vswitch {
 	int		 watchers;	/* monitors attached: publish frames */
 	uint64_t	 refused;	/* clients turned away: table full */
 	struct port_stats closed;	/* of the ports that have gone */
+	uint64_t	 loop_id;	/* in our loop probes (loopguard.c) */
+	uint8_t		 loop_mac[MAC_LEN]; /* their source */
+	long long	 probe_ms;	/* when to send the next */
 };
 
 int	switch_init(struct vswitch *, struct pollfd *, int maxports,
@@ -80,6 +83,8 @@ void	switch_host_mac(struct vswitch *, const uint8_t *mac);
 void	switch_tick(struct vswitch *, long long now_ms);
 void	switch_run_kicks(struct vswitch *);
 int	switch_timeout(const struct vswitch *);
+int	switch_emit(struct vswitch *, int out, struct frame *);
+void	switch_flush(struct vswitch *);
 const char *drop_reason_name(enum drop_reason);
 void	port_stats_add(struct port_stats *, const struct port_stats *);
 
