@@ -5,10 +5,16 @@
  * host's own VLAN interfaces on a trunk TAP.
  */
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
+
+#include <linux/if_packet.h>
+
+#include <net/if.h>
 
 #include <atf-c.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "loopguard.h"
 #include "vkt.h"
 
 #define NIDLE		1000	/* idle clients beside a storm */
@@ -421,10 +428,325 @@ VKT_TC(loop_triangle_blocked,
 		ATF_CHECK_EQ(vkt_stop(pid[i]), 0);
 }
 
+/*
+ * VLANs.
+ */
+#define V10		"./v10.sock"
+#define V20		"./v20.sock"
+#define HOST10		"203.0.113.1"
+#define GUEST10		"203.0.113.2"
+
+/* What none of fds gets: frame `what' must not cross into them. */
+static void
+expect_none_at(const int *fd, int n, const char *what)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		vkt_expect_none(fd[i], what, i == 0 ? VKT_NONE_MS : 50);
+}
+
+/* Lines of vknetd -s that begin with client n's MAC. */
+static int
+mac_rows(const char *path, unsigned int n)
+{
+	struct vkt_run r;
+	char mac[MAC_STRLEN], *p;
+	uint8_t m[MAC_LEN];
+	int count = 0;
+
+	vkt_mac(m, n);
+	mac_fmt(mac, m);
+	vkt_run(&r, NULL, VKNETD_PATH, "-s", "-p", path, NULL);
+	ATF_REQUIRE_EQ_MSG(r.status, 0, "vknetd -s: %s", vkt_flat(r.err));
+	for (p = r.out; (p = strstr(p, mac)) != NULL; p++)
+		if (p == r.out || p[-1] == '\n')
+			count++;
+	return (count);
+}
+
+VKT_TC(vlan_isolation,
+    "Broadcast and unknown unicast in VLAN 10 never reach VLAN 20, VLAN 1 "
+    "or the host, nor the other way; the same MAC in two VLANs is two "
+    "entries, each reached in its own VLAN")
+{
+	uint8_t f[64], ma[MAC_LEN];
+	int a, b, c, e, d, obs, out[4];
+	size_t len;
+	pid_t pid;
+
+	vkt_setup();
+	pid = vkt_daemon("-U", "-V", "10:" V10, "-V", "20:" V20, NULL);
+	obs = vkt_observer();
+	a = vkt_connect(V10);
+	b = vkt_connect(V10);
+	c = vkt_connect(V20);
+	e = vkt_connect(V20);
+	d = vkt_connect(VKT_SOCK);
+	vkt_sync();
+	out[0] = c, out[1] = e, out[2] = d, out[3] = obs;
+	vkt_send_tagged(a, fr_bcast, A, 1, f, &len);
+	vkt_expect(b, "VLAN 10, a broadcast in it", f, len);
+	expect_none_at(out, 4, "a broadcast of VLAN 10");
+	vkt_send_tagged(a, nobody, A, 2, f, &len);
+	vkt_expect(b, "VLAN 10, an unknown unicast in it", f, len);
+	expect_none_at(out, 4, "an unknown unicast of VLAN 10");
+	/* VLAN 20, from the same MAC as A's in VLAN 10. */
+	out[0] = a, out[1] = b;
+	vkt_send_tagged(c, fr_bcast, A, 3, f, &len);
+	vkt_expect(e, "VLAN 20, a broadcast in it", f, len);
+	expect_none_at(out, 4, "a broadcast of VLAN 20");
+	vkt_send_tagged(d, fr_bcast, D, 4, f, &len);
+	vkt_expect(obs, "the host, a broadcast of VLAN 1", f, len);
+	out[2] = c, out[3] = e;
+	expect_none_at(out, 4, "a broadcast of VLAN 1");
+	ATF_CHECK_EQ_MSG(mac_rows(VKT_SOCK, A), 2, "A's MAC is not two "
+	    "entries");
+	vkt_mac(ma, A);
+	vkt_send_tagged(b, ma, B, 5, f, &len);
+	vkt_expect(a, "A in VLAN 10, unicast from B", f, len);
+	vkt_expect_none(c, "A's namesake in VLAN 20, B's unicast",
+	    VKT_NONE_MS);
+	vkt_send_tagged(e, ma, C, 6, f, &len);
+	vkt_expect(c, "A's namesake in VLAN 20, unicast from E", f, len);
+	vkt_expect_none(a, "A in VLAN 10, E's unicast", VKT_NONE_MS);
+	ATF_REQUIRE_EQ(vkt_stop(pid), 0);
+}
+
+/* A shell command that must succeed, such as ip(8) setting up a host. */
+static void
+sh(const char *fmt, ...)
+{
+	char cmd[512];
+	struct vkt_run r;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	vkt_run(&r, NULL, "/bin/sh", "-c", cmd, NULL);
+	if (r.status != 0)
+		atf_tc_fail("%s: exit %d: %s", cmd, r.status,
+		    vkt_flat(r.err));
+}
+
+VKT_TC(vlan_trunk_tap_ping,
+    "With -T the TAP is a trunk: the host's VLAN interface on it and a "
+    "guest of VLAN 10 ping each other")
+{
+	char sub[IFNAMSIZ + 8], cmd[256];
+	struct vkt_run r;
+	pid_t pid;
+
+	vkt_setup();
+	pid = vkt_daemon("-U", "-T", "10,20", "-V", "10:" V10, NULL);
+	snprintf(sub, sizeof(sub), "%s.10", vkt_tap);
+	snprintf(cmd, sizeof(cmd), "ip link add link %s name %s type vlan "
+	    "id 10", vkt_tap, sub);
+	vkt_run(&r, NULL, "/bin/sh", "-c", cmd, NULL);
+	if (r.status != 0 && strstr(r.err, "Unknown device type") != NULL)
+		atf_tc_skip("this kernel has no 802.1Q (8021q) for the "
+		    "host's side; vlan_trunk_tap_tags covers the TAP");
+	sh("ip addr add %s/24 dev %s && ip link set %s up", HOST10, sub, sub);
+	vkt_run(&r, NULL, VKPEER_PATH, "-p", V10, "-m", "02:00:00:00:00:0a",
+	    "-a", GUEST10, "-P", HOST10, "-c", "3", NULL);
+	ATF_REQUIRE_EQ_MSG(r.status, 0, "vkpeer in VLAN 10 exited %d: %s",
+	    r.status, vkt_flat(r.err));
+	ATF_CHECK_MSG(strstr(r.out, "reply from " HOST10) != NULL,
+	    "no reply from the host's %s: %s", sub, vkt_flat(r.out));
+	ATF_REQUIRE_EQ(vkt_stop(pid), 0);
+}
+
+/*
+ * The next frame the host's kernel gets on the TAP, as a packet socket
+ * sees it: the kernel takes a tag off into the frame's metadata, and
+ * PACKET_AUXDATA tells it.  Its VLAN, 0 if it had no tag; -1 if none.
+ */
+static int
+tap_recv(int obs, uint8_t *buf, size_t *len, int ms)
+{
+	union {
+		struct cmsghdr	cm;
+		char		buf[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
+	} ctl;
+	struct iovec iov = { buf, VKT_BUFSZ };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct pollfd pfd = { .fd = obs, .events = POLLIN };
+	struct tpacket_auxdata aux;
+	struct cmsghdr *cm;
+	long long end = clock_ms() + ms;
+	ssize_t n;
+	int vid;
+
+	for (;;) {
+		if (poll(&pfd, 1, (int)(end - clock_ms())) < 1)
+			return (-1);
+		msg.msg_control = &ctl;
+		msg.msg_controllen = sizeof(ctl);
+		if ((n = recvmsg(obs, &msg, 0)) == -1)
+			atf_tc_fail("recvmsg: %s", strerror(errno));
+		if (probe_is(buf, (size_t)n) || frame_ethertype(buf) !=
+		    VKT_EXPTYPE)
+			continue;	/* not the test's: the kernel's own */
+		vid = 0;
+		for (cm = CMSG_FIRSTHDR(&msg); cm != NULL;
+		    cm = CMSG_NXTHDR(&msg, cm))
+			if (cm->cmsg_level == SOL_PACKET &&
+			    cm->cmsg_type == PACKET_AUXDATA) {
+				memcpy(&aux, CMSG_DATA(cm), sizeof(aux));
+				if (aux.tp_status & TP_STATUS_VLAN_VALID)
+					vid = aux.tp_vlan_tci & 0xfff;
+			}
+		*len = (size_t)n;
+		return (vid);
+	}
+}
+
+VKT_TC(vlan_trunk_tap_tags,
+    "With -T the TAP is a trunk: the host gets VLAN 10's frames tagged "
+    "10 and VLAN 1's untagged, and what it sends tagged 10 reaches VLAN "
+    "10 only, untagged")
+{
+	uint8_t f[64], got[VKT_BUFSZ], t[68], mac[MAC_LEN];
+	struct sockaddr_ll sll;
+	int d, g, obs, on = 1;
+	size_t len, n;
+	pid_t pid;
+
+	vkt_setup();
+	pid = vkt_daemon("-U", "-T", "10,20", "-V", "10:" V10, NULL);
+	obs = vkt_observer();
+	if (setsockopt(obs, SOL_PACKET, PACKET_AUXDATA, &on,
+	    sizeof(on)) == -1)
+		atf_tc_fail("PACKET_AUXDATA: %s", strerror(errno));
+	d = vkt_connect(VKT_SOCK);
+	g = vkt_connect(V10);
+	vkt_sync();
+	vkt_send_tagged(g, fr_bcast, A, 1, f, &len);
+	ATF_REQUIRE_EQ_MSG(tap_recv(obs, got, &n, VKT_WAIT_MS), 10,
+	    "VLAN 10's broadcast reached the host other than tagged 10");
+	ATF_CHECK_MSG(n == len && memcmp(got, f, len) == 0,
+	    "VLAN 10's broadcast changed on its way");
+	vkt_send_tagged(d, fr_bcast, D, 2, f, &len);
+	ATF_REQUIRE_EQ_MSG(tap_recv(obs, got, &n, VKT_WAIT_MS), 0,
+	    "VLAN 1's broadcast reached the host tagged");
+	vkt_expect_none(g, "VLAN 10, VLAN 1's broadcast", VKT_NONE_MS);
+
+	/* The host sends in VLAN 10: a tag after the addresses. */
+	vkt_mac(mac, B);
+	len = vkt_frame(f, fr_bcast, mac, 3);
+	memcpy(t, f, 2 * MAC_LEN);
+	t[12] = 0x81, t[13] = 0x00, t[14] = 0x00, t[15] = 10;
+	memcpy(t + 16, f + 2 * MAC_LEN, len - 2 * MAC_LEN);
+	memset(&sll, 0, sizeof(sll));
+	sll.sll_family = AF_PACKET;
+	sll.sll_ifindex = (int)if_nametoindex(vkt_tap);
+	sll.sll_halen = MAC_LEN;
+	memcpy(sll.sll_addr, fr_bcast, MAC_LEN);
+	if (sendto(obs, t, len + 4, 0, (struct sockaddr *)&sll,
+	    sizeof(sll)) != (ssize_t)len + 4)
+		atf_tc_fail("send on %s: %s", vkt_tap, strerror(errno));
+	vkt_expect(g, "VLAN 10, the host's frame tagged 10, untagged", f,
+	    len);
+	vkt_expect_none(d, "VLAN 1, the host's frame tagged 10",
+	    VKT_NONE_MS);
+	/* Tagged for a VLAN the trunk does not carry: dropped, counted. */
+	t[15] = 30;
+	if (sendto(obs, t, len + 4, 0, (struct sockaddr *)&sll,
+	    sizeof(sll)) != (ssize_t)len + 4)
+		atf_tc_fail("send on %s: %s", vkt_tap, strerror(errno));
+	vkt_expect_none(g, "VLAN 10, a frame tagged 30", VKT_NONE_MS);
+	vkt_expect_none(d, "VLAN 1, a frame tagged 30", 50);
+	ATF_CHECK_EQ(vkt_port_stat(VKT_SOCK, "0", "VLAN"), 1);
+	ATF_REQUIRE_EQ(vkt_stop(pid), 0);
+}
+
+/*
+ * Two switches, each with a trunk socket and access sockets of VLANs
+ * 10 and 20, joined trunk to trunk by vknet.
+ */
+VKT_TC(vlan_trunk_through_vknet,
+    "A vknet link between two trunk sockets carries VLANs 10 and 20, "
+    "and VLAN 1 untagged, each to its own VLAN on the other switch; a "
+    "VLAN 1 guest's own tag does not take its frame into VLAN 20")
+{
+	static const char *const v[2][3] = {
+		{ "./a.sock", "./a10.sock", "./a20.sock" },
+		{ "./b.sock", "./b10.sock", "./b20.sock" } };
+	const char *argv[] = { VKNET_PATH, "./at.sock", "localhost:./bt.sock",
+	    NULL };
+	uint8_t f[64], t[68], mac[MAC_LEN];
+	int c[2][3], i, j, k;
+	long long t0;
+	size_t len;
+	pid_t pid[2], link;
+
+	vkt_setup();
+	vkt_loopback_ssh();
+	pid[0] = vkt_daemon("-U", "-p", v[0][0], "-i", "./a.pid", "-V",
+	    "trunk:10,20:./at.sock", "-V", "10:./a10.sock", "-V",
+	    "20:./a20.sock", NULL);
+	pid[1] = vkt_daemon("-U", "-p", v[1][0], "-i", "./b.pid", "-V",
+	    "trunk:10,20:./bt.sock", "-V", "10:./b10.sock", "-V",
+	    "20:./b20.sock", NULL);
+	for (i = 0; i < 2; i++)
+		for (j = 0; j < 3; j++)
+			c[i][j] = vkt_connect(v[i][j]);
+	vkt_sync();
+	link = vkt_spawn(NULL, argv);
+	for (t0 = clock_ms();;) {
+		vkt_send_tagged(c[0][1], fr_bcast, A, 0, f, &len);
+		if (vkt_recv(c[1][1], t, 100) != -1)
+			break;
+		if (clock_ms() - t0 > VKT_RUN_MS)
+			atf_tc_fail("nothing crossed the trunk in %d ms",
+			    VKT_RUN_MS);
+	}
+	for (i = 0; i < 2; i++)
+		for (j = 0; j < 3; j++)
+			(void)drain_from(c[i][j], A);
+
+	/* VLAN j's broadcast from switch A reaches VLAN j on B, only. */
+	for (j = 0; j < 3; j++) {
+		vkt_send_tagged(c[0][j], fr_bcast, (unsigned int)j + A,
+		    (uint32_t)j + 1, f, &len);
+		vkt_expect(c[1][j], "B, its VLAN's broadcast from A", f, len);
+		for (k = 0; k < 3; k++)
+			if (k != j)
+				vkt_expect_none(c[1][k], "B, another VLAN's "
+				    "broadcast from A", k == 0 || (j == 0 &&
+				    k == 1) ? VKT_NONE_MS : 50);
+	}
+	/* And learned unicast comes back the same way. */
+	for (j = 0; j < 3; j++) {
+		vkt_mac(mac, (unsigned int)j + A);
+		vkt_send_tagged(c[1][j], mac, D, 10, f, &len);
+		vkt_expect(c[0][j], "A, unicast from its VLAN on B", f, len);
+	}
+	/* A guest of VLAN 1 that tags its frame for VLAN 20 stays in 1. */
+	vkt_mac(mac, C);
+	len = vkt_frame(f, fr_bcast, mac, 20);
+	memcpy(t, f, 2 * MAC_LEN);
+	t[12] = 0x81, t[13] = 0x00, t[14] = 0x00, t[15] = 20;
+	memcpy(t + 16, f + 2 * MAC_LEN, len - 2 * MAC_LEN);
+	vkt_send(c[0][0], t, len + 4);
+	vkt_expect(c[1][0], "B, VLAN 1, the guest's tagged frame intact", t,
+	    len + 4);
+	vkt_expect_none(c[1][2], "B, VLAN 20, a VLAN 1 guest's tagged frame",
+	    VKT_NONE_MS);
+	(void)vkt_stop(link);
+	for (i = 0; i < 2; i++)
+		ATF_CHECK_EQ(vkt_stop(pid[i]), 0);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, storm_limited_others_unharmed);
 	ATF_TP_ADD_TC(tp, storm_off_with_L0);
 	ATF_TP_ADD_TC(tp, loop_triangle_blocked);
+	ATF_TP_ADD_TC(tp, vlan_isolation);
+	ATF_TP_ADD_TC(tp, vlan_trunk_tap_ping);
+	ATF_TP_ADD_TC(tp, vlan_trunk_tap_tags);
+	ATF_TP_ADD_TC(tp, vlan_trunk_through_vknet);
 	return (atf_no_error());
 }

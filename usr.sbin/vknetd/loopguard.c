@@ -22,6 +22,11 @@
  * has come back for PROBE_HOLD_MS, the port is let go.  So a blocked
  * vknet link is retried without ever being opened to a storm.
  *
+ * Probes keep to VLANs like any broadcast: out of each port in its own
+ * VLAN (untagged, VLAN 1, on a trunk), flooded on in the VLAN they came
+ * in.  A loop through trunks is found in VLAN 1, which every trunk
+ * carries; one through access ports of a VLAN in that VLAN.
+ *
  * A switch that is not a vknetd floods the probes as multicast: a loop
  * through it is found the same way.  One that drops unknown multicast
  * hides a loop behind it.  Probes from a guest are limited per port
@@ -236,6 +241,7 @@ loop_probe_in(struct vswitch *sw, struct fate *f, struct frame *fr)
 	for (i = 0; i < sw->nactive; i++) {
 		out = sw->active[i];
 		if (out != f->in && probed(sw, out) &&
+		    port_in_vlan(&sw->ports[out], fr->vid) &&
 		    !(sw->ports[out].flags & PORT_BLOCKED))
 			f->nout += switch_emit(sw, out, fr);
 	}
@@ -267,6 +273,7 @@ loop_tick(struct vswitch *sw)
 			continue;
 		fr->len = (uint32_t)probe_build(fr->data, sw->loop_mac,
 		    sw->loop_id, (uint32_t)id);
+		fr->vid = p->vid;	/* a trunk's: VLAN 1, untagged */
 		(void)switch_emit(sw, id, fr);
 		frame_unref(fr);
 	}

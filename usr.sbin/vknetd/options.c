@@ -36,8 +36,10 @@ usage(void)
 	fprintf(stderr, "usage: vknetd [-dU] [-A seconds] [-b bridge] "
 	    "[-i pidfile] [-L rate[:burst]]\n"
 	    "              [-M count] [-p socket_path] [-q stream_path] "
-	    "[-t tap] [-W ms]\n"
-	    "              [address/cidrbits] [address6/prefixlen]\n"
+	    "[-T vids] [-t tap]\n"
+	    "              [-V vid:path] [-V trunk:vids:path] [-W ms] "
+	    "[address/cidrbits]\n"
+	    "              [address6/prefixlen]\n"
 	    "       vknetd -c [-x] [-w file] [-p socket_path]\n"
 	    "       vknetd -s [-p socket_path]\n");
 	exit(EX_USAGE);
@@ -102,6 +104,79 @@ storm_option(const char *arg, struct storm_limit *l)
 	}
 }
 
+/* -V vid:path, or -V trunk:vids:path. */
+static void
+vlan_socket(const char *arg, struct config *cf)
+{
+	struct vsock *v = &cf->vsock[cf->nvsock];
+	const char *errstr, *colon;
+	char vid[8], vids[256];
+
+	if (cf->nvsock == VSOCK_MAX) {
+		log_warnx("-V %s: at most %d VLAN sockets", arg, VSOCK_MAX);
+		usage();
+	}
+	memset(v, 0, sizeof(*v));
+	if (strncmp(arg, "trunk:", 6) == 0) {
+		v->trunk = 1;
+		if ((colon = strchr(arg + 6, ':')) == NULL ||
+		    (size_t)(colon - arg - 6) >= sizeof(vids)) {
+			log_warnx("-V %s: not trunk:vids:path", arg);
+			usage();
+		}
+		memcpy(vids, arg + 6, (size_t)(colon - arg - 6));
+		vids[colon - arg - 6] = '\0';
+		if (vlan_set_parse(vids, &v->vids) == -1) {
+			log_warnx("-V %s: %s is not a list of VLANs 2..%d, "
+			    "such as 10,20,30-39", arg, vids, VLAN_MAX);
+			usage();
+		}
+	} else {
+		if ((colon = strchr(arg, ':')) == NULL ||
+		    (size_t)(colon - arg) >= sizeof(vid)) {
+			log_warnx("-V %s: not vid:path or trunk:vids:path",
+			    arg);
+			usage();
+		}
+		memcpy(vid, arg, (size_t)(colon - arg));
+		vid[colon - arg] = '\0';
+		v->vid = (uint16_t)strtonum(vid, 1, VLAN_MAX, &errstr);
+		if (errstr != NULL) {
+			log_warnx("-V %s: VLAN %s is %s (1..%d)", arg, vid,
+			    errstr, VLAN_MAX);
+			usage();
+		}
+	}
+	if (colon[1] == '\0') {
+		log_warnx("-V %s: no socket path", arg);
+		usage();
+	}
+	v->path = colon + 1;
+	cf->nvsock++;
+}
+
+/* Every socket needs a path of its own. */
+static void
+check_paths(const struct config *cf)
+{
+	const char *path[VSOCK_MAX + 3];
+	int n = 0, i, j;
+
+	path[n++] = cf->sockpath;
+	path[n++] = cf->ctlpath;
+	if (cf->streampath != NULL)
+		path[n++] = cf->streampath;
+	for (i = 0; i < cf->nvsock; i++)
+		path[n++] = cf->vsock[i].path;
+	for (i = 1; i < n; i++)
+		for (j = 0; j < i; j++)
+			if (strcmp(path[i], path[j]) == 0) {
+				log_warnx("%s: each socket needs a path of its "
+				    "own", path[i]);
+				usage();
+			}
+}
+
 /* An IPv4 address/cidrbits or an IPv6 address6/prefixlen, once each. */
 static void
 operand(const char *arg, struct config *cf)
@@ -149,8 +224,8 @@ options_parse(int argc, char *argv[], struct config *cf)
 	cf->storm.rate = DEFAULT_STORM;
 	cf->storm.burst = DEFAULT_STORM;
 	cf->secure = 1;
-	while ((ch = getopt(argc, argv, "A:b:cdi:L:M:p:q:st:UW:w:x")) != -1) {
-		daemon_only |= strchr("AbdiLMqtUW", ch) != NULL;
+	while ((ch = getopt(argc, argv, "A:b:cdi:L:M:p:q:sT:t:UV:W:w:x")) != -1) {
+		daemon_only |= strchr("AbdiLMqTtUVW", ch) != NULL;
 		switch (ch) {
 		case 'A':
 			cf->max_age = (time_t)number(ch, 1, MAX_AGE,
@@ -186,11 +261,22 @@ options_parse(int argc, char *argv[], struct config *cf)
 		case 'q':
 			cf->streampath = optarg;
 			break;
+		case 'T':
+			if (vlan_set_parse(optarg, &cf->tap_vids) == -1) {
+				log_warnx("-T %s: not a list of VLANs 2..%d, "
+				    "such as 10,20,30-39", optarg, VLAN_MAX);
+				usage();
+			}
+			cf->tap_trunk = 1;
+			break;
 		case 't':
 			cf->tapname = optarg;
 			break;
 		case 'U':
 			cf->secure = 0;
+			break;
+		case 'V':
+			vlan_socket(optarg, cf);
 			break;
 		case 'W':
 			cf->stall_ms = (int)number(ch, 10, MAX_STALL,
@@ -225,12 +311,7 @@ options_parse(int argc, char *argv[], struct config *cf)
 	}
 	if (argc > 2)
 		usage();
-	if (cf->streampath != NULL && (strcmp(cf->streampath,
-	    cf->sockpath) == 0 || strcmp(cf->streampath, cf->ctlpath) == 0)) {
-		log_warnx("-q %s: the stream socket needs a path of its own",
-		    cf->streampath);
-		usage();
-	}
+	check_paths(cf);
 	for (; argc > 0; argc--, argv++)
 		operand(argv[0], cf);
 	if (cf->secure && !cf->net.has4 && !cf->net.has6) {

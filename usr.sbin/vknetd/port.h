@@ -24,6 +24,7 @@
 #include "peer.h"
 #include "pool.h"
 #include "storm.h"
+#include "vlan.h"
 
 #define PORT_BATCH	32	/* frames read from one port per turn */
 
@@ -62,6 +63,7 @@ enum drop_reason {
 	DROP_MACLIMIT,		/* from a MAC past the port's -M limit */
 	DROP_STORM,		/* flooded past the port's -L rate */
 	DROP_LOOP,		/* to or from a port the loop guard blocked */
+	DROP_VLAN,		/* tagged for a VLAN its trunk does not carry */
 	DROP_NREASONS
 };
 
@@ -119,10 +121,21 @@ struct port {
 	int		 waiters;	/* id + 1 of the first it holds */
 	struct storm	 storm;		/* what it may still flood (-L) */
 	struct storm	 probes;	/* loop probes it may still bring */
-	int		 flags;		/* PORT_BLOCKED */
+	int		 flags;		/* PORT_BLOCKED, PORT_SWITCH */
+	uint16_t	 vid;		/* an access port's VLAN */
+	const struct vlan_set *trunk;	/* or a trunk's tagged VLANs */
 	long long	 hold_ms;	/* blocked: until then, at least */
 	struct port_stats st;
 };
+
+/* Is the port in VLAN vid?  A trunk is in VLAN 1 too, untagged. */
+static inline int
+port_in_vlan(const struct port *p, uint16_t vid)
+{
+	if (p->trunk != NULL)
+		return (vid == VLAN_NATIVE || vlan_member(p->trunk, vid));
+	return (p->vid == vid);
+}
 
 /*
  * Called for each frame a port brings in, holding its own reference;

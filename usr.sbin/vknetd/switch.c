@@ -54,6 +54,7 @@
 #include "port.h"
 #include "storm.h"
 #include "switch.h"
+#include "vlan.h"
 
 #define MACHASH_SIZE	16384
 #define POOL_FRAMES	8192	/* 68 MiB of address space, used as needed */
@@ -82,6 +83,7 @@ static const char *drop_names[DROP_NREASONS] = {
 	[DROP_ERROR] = "write error",
 	[DROP_STORM] = "storm",
 	[DROP_LOOP] = "loop guard",
+	[DROP_VLAN] = "VLAN",
 };
 
 const char *
@@ -244,6 +246,7 @@ switch_add_port(struct vswitch *sw, enum port_kind kind, int fd)
 	p = &sw->ports[id];
 	memset(p, 0, sizeof(*p));
 	p->fd = fd;
+	p->vid = VLAN_NATIVE;
 	if (port_open(p, id, kind) == -1)
 		return (-1);
 	p->since = sw->now;
@@ -268,6 +271,15 @@ switch_add_port(struct vswitch *sw, enum port_kind kind, int fd)
 	if (id >= sw->high)
 		sw->high = id + 1;
 	return (id);
+}
+
+/* Make port id an access port of VLAN vid, or a trunk of `trunk'. */
+void
+switch_port_vlan(struct vswitch *sw, int id, uint16_t vid,
+    const struct vlan_set *trunk)
+{
+	sw->ports[id].vid = trunk != NULL ? VLAN_NATIVE : vid;
+	sw->ports[id].trunk = trunk;
 }
 
 void
@@ -455,9 +467,9 @@ check_claim(struct vswitch *sw, int in, const uint8_t *frame, size_t len)
 		if (host_addr(sw->secure, &cl[i]))
 			return (FILTER_ADDR_OWNED);
 		memcpy(key + 2, cl[i].addr + 12, 4);
-		owner = machash_lookup(sw->owners, key, sw->now);
+		owner = machash_lookup(sw->owners, 0, key, sw->now);
 		if ((owner != MACHASH_NONE && owner != in) ||
-		    machash_learn(sw->owners, key, in, sw->now,
+		    machash_learn(sw->owners, 0, key, in, sw->now,
 		    sw->mac_limit) == MACHASH_LIMIT)
 			return (FILTER_ADDR_OWNED);
 	}
@@ -494,11 +506,19 @@ forward(struct vswitch *sw, struct fate *f, struct frame *fr)
 
 	ip->st.rx_frames++;
 	ip->st.rx_bytes += f->len;
-	if (!frame_size_ok(f->len)) {
+	/* From here on the frame is untagged, its VLAN in fr->vid. */
+	fr->vid = ip->vid;
+	if (ip->trunk != NULL &&
+	    vlan_untag(ip->trunk, fr->data, &fr->len, &fr->vid) == -1) {
+		drop(ip, f, DROP_VLAN);
+		return;
+	}
+	f->vid = fr->vid;
+	if (!frame_size_ok(fr->len)) {
 		drop(ip, f, DROP_SIZE);
 		return;
 	}
-	if (probe_is(frame, f->len)) {
+	if (probe_is(frame, fr->len)) {
 		loop_probe_in(sw, f, fr);
 		return;
 	}
@@ -515,24 +535,25 @@ forward(struct vswitch *sw, struct fate *f, struct frame *fr)
 		return;
 	}
 	if (sw->secure != NULL && ip->kind != PORT_TAP &&
-	    (f->verdict = check_claim(sw, f->in, frame, f->len)) !=
+	    (f->verdict = check_claim(sw, f->in, frame, fr->len)) !=
 	    FILTER_PASS) {
 		drop(ip, f, DROP_FILTERED);
 		return;
 	}
 	/* The TAP carries the host's side, with -b a whole LAN: no limit. */
-	if (machash_learn(sw->mac, frame + MAC_LEN, f->in, sw->now,
+	if (machash_learn(sw->mac, fr->vid, frame + MAC_LEN, f->in, sw->now,
 	    ip->kind == PORT_TAP ? 0 : sw->mac_limit) == MACHASH_LIMIT) {
 		drop(ip, f, DROP_MACLIMIT);
 		return;
 	}
-	if (host_mac(sw, frame) && sw->tap != -1 && f->in != sw->tap) {
+	if (host_mac(sw, frame) && sw->tap != -1 && f->in != sw->tap &&
+	    port_in_vlan(&sw->ports[sw->tap], fr->vid)) {
 		f->out = sw->tap;
 		output(sw, f, f->out, fr);
 		return;
 	}
 	if (!mac_is_group(frame) &&
-	    (f->out = machash_lookup(sw->mac, frame, sw->now)) !=
+	    (f->out = machash_lookup(sw->mac, fr->vid, frame, sw->now)) !=
 	    MACHASH_NONE) {
 		/* A destination behind the ingress port needs no copy. */
 		if (f->out != f->in)
@@ -545,7 +566,8 @@ forward(struct vswitch *sw, struct fate *f, struct frame *fr)
 	}
 	f->out = FATE_ALL;
 	for (i = 0; i < sw->nactive; i++)
-		if (sw->active[i] != f->in)
+		if (sw->active[i] != f->in &&
+		    port_in_vlan(&sw->ports[sw->active[i]], fr->vid))
 			output(sw, f, sw->active[i], fr);
 }
 

@@ -15,6 +15,7 @@
 #include "filter.h"
 #include "port.h"
 #include "storm.h"
+#include "vlan.h"
 
 struct monitor;
 
@@ -34,6 +35,7 @@ struct fate {
 	enum filter_verdict verdict;	/* why secure mode refused it */
 	int		nout;		/* egress ports that took it */
 	int		ndrop;		/* egress ports that lost it */
+	uint16_t	vid;		/* its VLAN, once known */
 };
 
 struct vswitch {
@@ -78,6 +80,8 @@ int	switch_init(struct vswitch *, struct pollfd *, int maxports,
 void	switch_free(struct vswitch *);
 int	switch_add_port(struct vswitch *, enum port_kind, int fd);
 void	switch_close_port(struct vswitch *, int id);
+void	switch_port_vlan(struct vswitch *, int id, uint16_t vid,
+	    const struct vlan_set *trunk);
 void	switch_ready(struct vswitch *, int id, short revents);
 void	switch_host_mac(struct vswitch *, const uint8_t *mac);
 void	switch_tick(struct vswitch *, long long now_ms);
