@@ -428,6 +428,79 @@ VKT_TC(loop_triangle_blocked,
 		ATF_CHECK_EQ(vkt_stop(pid[i]), 0);
 }
 
+/* The next loop probe on fd, raw: vkt_recv() leaves probes out. */
+static ssize_t
+recv_probe(int fd, uint8_t *buf, int ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	long long end = clock_ms() + ms;
+	ssize_t n;
+
+	while (poll(&pfd, 1, (int)(end - clock_ms())) == 1) {
+		if ((n = recv(fd, buf, VKT_BUFSZ, 0)) == -1)
+			atf_tc_fail("recv: %s", strerror(errno));
+		if (probe_is(buf, (size_t)n))
+			return (n);
+	}
+	return (-1);
+}
+
+VKT_TC(loop_probe_sent_back_by_guest,
+    "A guest that sends the switch's probe back, with any port number "
+    "in it, blocks at most its own port; the others carry on")
+{
+	static uint8_t p[VKT_BUFSZ], q[VKT_BUFSZ];
+	uint8_t f[64], mb[MAC_LEN];
+	struct vkt_run r;
+	char pa[32], pb[32];
+	int a, b, i, obs, pa_id;
+	size_t len;
+	ssize_t n;
+	pid_t pid;
+
+	vkt_setup();
+	pid = vkt_daemon("-U", NULL);
+	a = vkt_client();
+	b = vkt_client();
+	/* Two addresses behind A: a bridge, as far as the switch knows. */
+	vkt_send_tagged(a, fr_bcast, A, 0, f, &len);
+	vkt_send_tagged(a, fr_bcast, C, 0, f, &len);
+	vkt_send_tagged(b, fr_bcast, B, 0, f, &len);
+	pa_id = vkt_port_of(VKT_SOCK, A);
+	ATF_REQUIRE_MSG((n = recv_probe(a, p, 3000)) > 0, "no probe for a "
+	    "port with two addresses behind it in 3 s");
+	ATF_CHECK_MSG(recv_probe(b, q, 1500) == -1, "a probe for a guest "
+	    "of one address");
+	/* Port numbers from 0xffffffff down to ones in use, then as sent. */
+	for (i = 0; i < 4; i++) {
+		p[ETHER_HDR + 16] = p[ETHER_HDR + 17] = 0xff;
+		p[ETHER_HDR + 18] = p[ETHER_HDR + 19] = (uint8_t)(0xff - i);
+		vkt_send(a, p, (size_t)n);
+	}
+	for (i = 0; i < 3; i++) {
+		p[ETHER_HDR + 16] = p[ETHER_HDR + 17] = 0;
+		p[ETHER_HDR + 18] = 0;
+		p[ETHER_HDR + 19] = (uint8_t)i;
+		vkt_send(a, p, (size_t)n);
+	}
+	vkt_mac(mb, B);
+	vkt_send_tagged(a, mb, A, 1, f, &len);
+	vkt_nap(100);
+	ATF_REQUIRE_MSG(vkt_alive(pid), "vknetd died of a probe sent back");
+	vkt_output(pid, &r);
+	snprintf(pa, sizeof(pa), "port %d (client", pa_id);
+	snprintf(pb, sizeof(pb), "port %d (client", vkt_port_of(VKT_SOCK, B));
+	ATF_CHECK_MSG(strstr(r.err, pa) != NULL && strstr(r.err, pb) == NULL,
+	    "not A's port alone blocked: %s", vkt_flat(r.err));
+	vkt_expect_none(b, "B, from A's blocked port", VKT_NONE_MS);
+	snprintf(pa, sizeof(pa), "%d", pa_id);
+	ATF_CHECK(vkt_port_stat(VKT_SOCK, pa, "LOOP-GUARD") > 0);
+	obs = vkt_observer();
+	vkt_send_tagged(b, fr_bcast, B, 2, f, &len);
+	vkt_expect(obs, "the host, B's broadcast", f, len);
+	ATF_REQUIRE_EQ(vkt_stop(pid), 0);
+}
+
 /*
  * VLANs.
  */
@@ -744,6 +817,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, storm_limited_others_unharmed);
 	ATF_TP_ADD_TC(tp, storm_off_with_L0);
 	ATF_TP_ADD_TC(tp, loop_triangle_blocked);
+	ATF_TP_ADD_TC(tp, loop_probe_sent_back_by_guest);
 	ATF_TP_ADD_TC(tp, vlan_isolation);
 	ATF_TP_ADD_TC(tp, vlan_trunk_tap_ping);
 	ATF_TP_ADD_TC(tp, vlan_trunk_tap_tags);

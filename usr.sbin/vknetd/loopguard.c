@@ -197,10 +197,13 @@ block(struct vswitch *sw, int r, int s)
 static void
 loop_seen(struct vswitch *sw, int r, const struct probe *pr)
 {
-	int s = (int)pr->port, i;
+	int s, i;
 
-	if (s >= sw->high || sw->ports[s].kind == PORT_FREE)
-		return;			/* that port has gone since */
+	/* A guest may send one back with any port number in it. */
+	if (pr->port >= (uint32_t)sw->high ||
+	    sw->ports[pr->port].kind == PORT_FREE)
+		return;			/* or that port has gone since */
+	s = (int)pr->port;
 	for (i = 0; i < pr->nhops; i++)
 		if (get64(pr->hops + 8 * i) > sw->loop_id)
 			return;		/* a higher switch on it decides */
