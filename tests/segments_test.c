@@ -634,6 +634,7 @@ VKT_TC(vlan_trunk_tap_ping,
  * The next frame the host's kernel gets on the TAP, as a packet socket
  * sees it: the kernel takes a tag off into the frame's metadata, and
  * PACKET_AUXDATA tells it.  Its VLAN, 0 if it had no tag; -1 if none.
+ * The kernel's own frames, on their way out, are left out.
  */
 static int
 tap_recv(int obs, uint8_t *buf, size_t *len, int ms)
@@ -643,6 +644,7 @@ tap_recv(int obs, uint8_t *buf, size_t *len, int ms)
 		char		buf[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
 	} ctl;
 	struct iovec iov = { buf, VKT_BUFSZ };
+	struct sockaddr_ll from;
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 	struct pollfd pfd = { .fd = obs, .events = POLLIN };
 	struct tpacket_auxdata aux;
@@ -654,13 +656,16 @@ tap_recv(int obs, uint8_t *buf, size_t *len, int ms)
 	for (;;) {
 		if (poll(&pfd, 1, (int)(end - clock_ms())) < 1)
 			return (-1);
+		msg.msg_name = &from;
+		msg.msg_namelen = sizeof(from);
 		msg.msg_control = &ctl;
 		msg.msg_controllen = sizeof(ctl);
 		if ((n = recvmsg(obs, &msg, 0)) == -1)
 			atf_tc_fail("recvmsg: %s", strerror(errno));
-		if (probe_is(buf, (size_t)n) || frame_ethertype(buf) !=
-		    VKT_EXPTYPE)
-			continue;	/* not the test's: the kernel's own */
+		/* Not the test's: the kernel's own, or the switch's. */
+		if (from.sll_pkttype == PACKET_OUTGOING ||
+		    probe_is(buf, (size_t)n))
+			continue;
 		vid = 0;
 		for (cm = CMSG_FIRSTHDR(&msg); cm != NULL;
 		    cm = CMSG_NXTHDR(&msg, cm))
@@ -731,6 +736,47 @@ VKT_TC(vlan_trunk_tap_tags,
 	vkt_expect_none(g, "VLAN 10, a frame tagged 30", VKT_NONE_MS);
 	vkt_expect_none(d, "VLAN 1, a frame tagged 30", 50);
 	ATF_CHECK_EQ(vkt_port_stat(VKT_SOCK, "0", "VLAN"), 1);
+	ATF_REQUIRE_EQ(vkt_stop(pid), 0);
+}
+
+VKT_TC(vlan_trunk_tap_secure,
+    "In secure mode the same rules keep VLAN 10's frames off the host as "
+    "VLAN 1's: ARP from the subnet reaches it tagged, other ethertypes "
+    "do not, counted as filtered")
+{
+	uint8_t f[128], got[VKT_BUFSZ], mac[MAC_LEN];
+	struct fr_arp arp;
+	char port[16];
+	int g, obs, on = 1;
+	size_t len, n;
+	pid_t pid;
+
+	vkt_setup();
+	pid = vkt_daemon("-T", "10", "-V", "10:" V10, VKT_NET, NULL);
+	obs = vkt_observer();
+	if (setsockopt(obs, SOL_PACKET, PACKET_AUXDATA, &on,
+	    sizeof(on)) == -1)
+		atf_tc_fail("PACKET_AUXDATA: %s", strerror(errno));
+	g = vkt_connect(V10);
+	vkt_sync();
+	vkt_mac(mac, A);
+	memset(&arp, 0, sizeof(arp));
+	arp.op = ARP_REQUEST;
+	memcpy(arp.sha, mac, MAC_LEN);
+	arp.spa = vkt_ip("198.51.100.7");
+	arp.tpa = vkt_ip("198.51.100.1");
+	len = fr_arp(f, fr_bcast, mac, &arp);
+	vkt_send(g, f, len);
+	ATF_REQUIRE_EQ_MSG(tap_recv(obs, got, &n, VKT_WAIT_MS), 10,
+	    "VLAN 10's ARP did not reach the host tagged 10");
+	ATF_CHECK_MSG(n == len && memcmp(got, f, len) == 0,
+	    "VLAN 10's ARP changed on its way");
+	vkt_send_tagged(g, fr_bcast, A, 1, f, &len);
+	ATF_CHECK_EQ_MSG(tap_recv(obs, got, &n, VKT_NONE_MS), -1,
+	    "secure mode let VLAN 10's ethertype 0x%04x into the host",
+	    VKT_EXPTYPE);
+	snprintf(port, sizeof(port), "%d", vkt_port_of(VKT_SOCK, A));
+	ATF_CHECK_EQ(vkt_port_stat(VKT_SOCK, port, "FILTERED"), 1);
 	ATF_REQUIRE_EQ(vkt_stop(pid), 0);
 }
 
@@ -821,6 +867,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, vlan_isolation);
 	ATF_TP_ADD_TC(tp, vlan_trunk_tap_ping);
 	ATF_TP_ADD_TC(tp, vlan_trunk_tap_tags);
+	ATF_TP_ADD_TC(tp, vlan_trunk_tap_secure);
 	ATF_TP_ADD_TC(tp, vlan_trunk_through_vknet);
 	return (atf_no_error());
 }
