@@ -301,6 +301,62 @@ accepted_on(const char *path)
 	return (n);
 }
 
+static pid_t
+parent_of(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	int ppid = -1;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((fp = fopen(path, "re")) == NULL)
+		return (-1);
+	if (fgets(buf, sizeof(buf), fp) != NULL &&
+	    (p = strrchr(buf, ')')) != NULL)
+		(void)sscanf(p + 2, "%*c %d", &ppid);
+	fclose(fp);
+	return ((pid_t)ppid);
+}
+
+/*
+ * Which link the blocked port is an end of: its peer is that link's
+ * vknet, or the vknet -S the loopback ssh of that vknet became.
+ */
+static int
+blocked_link(const pid_t *pid, const pid_t *link)
+{
+	struct vkt_run r;
+	const char *p;
+	int i, k, peer;
+
+	for (i = 0; i < NSW; i++) {
+		vkt_output(pid[i], &r);
+		if ((p = strstr(r.err, "): loop: ")) == NULL)
+			continue;
+		while (p > r.err && strncmp(p, "pid ", 4) != 0)
+			p--;
+		peer = atoi(p + 4);
+		for (k = 0; k < NSW; k++)
+			if (link[k] == peer || link[k] == parent_of(peer))
+				return (k);
+	}
+	atf_tc_fail("no link is the blocked port's");
+}
+
+static int
+unblocked_logged(const pid_t *pid)
+{
+	struct vkt_run r;
+	int i;
+
+	for (i = 0; i < NSW; i++) {
+		vkt_output(pid[i], &r);
+		if (strstr(r.err, "unblocked") != NULL)
+			return (1);
+	}
+	return (0);
+}
+
 /* Clock ticks a process has run, user and system. */
 static long long
 cpu_ticks(pid_t pid)
@@ -345,7 +401,7 @@ VKT_TC(loop_triangle_blocked,
 	pid_t pid[NSW], link[NSW];
 	uint8_t f[64], mac[MAC_LEN];
 	long long t0, blocked_ms, ticks[NSW];
-	int c[NSW], i, j, n;
+	int c[NSW], i, j, k, n;
 	size_t len;
 
 	vkt_setup();
@@ -422,8 +478,35 @@ VKT_TC(loop_triangle_blocked,
 			    &len);
 			vkt_expect(c[j], "unicast across the ring", f, len);
 		}
+
+	/*
+	 * Another link goes: the loop is gone, and the blocked one is let
+	 * go once no probe has come back for the hold time.
+	 */
+	k = blocked_link(pid, link);
+	j = (k + 1) % NSW;
+	(void)vkt_stop(link[j]);
+	t0 = clock_ms();
+	while (!unblocked_logged(pid) && clock_ms() - t0 < PROBE_HOLD_MS +
+	    3000)
+		vkt_nap(50);
+	printf("unblocked %lld ms after the loop went\n", clock_ms() - t0);
+	ATF_REQUIRE_MSG(unblocked_logged(pid), "the blocked link was not "
+	    "let go within %d ms of the loop's end", PROBE_HOLD_MS + 3000);
+	/* Both ends of link j: clients j and j + 1 meet through the rest. */
+	for (i = j; i != (j + 2) % NSW; i = (i + 1) % NSW)
+		vkt_send_tagged(c[i], fr_bcast, (unsigned int)i + A, 5, f,
+		    &len);
 	for (i = 0; i < NSW; i++)
-		(void)vkt_stop(link[i]);
+		(void)copies(c[i], f, 0, VKT_NONE_MS);
+	i = (j + 1) % NSW;
+	vkt_mac(mac, (unsigned int)j + A);
+	vkt_send_tagged(c[i], mac, (unsigned int)i + A, 6, f, &len);
+	vkt_expect(c[j], "unicast the other way round, once unblocked", f,
+	    len);
+	for (i = 0; i < NSW; i++)
+		if (i != j)
+			(void)vkt_stop(link[i]);
 	for (i = 0; i < NSW; i++)
 		ATF_CHECK_EQ(vkt_stop(pid[i]), 0);
 }
