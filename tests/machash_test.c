@@ -12,6 +12,7 @@
 #include "machash.h"
 
 #define MAX_AGE		300
+#define VID		1	/* the untagged VLAN, as today */
 #define MANY		10000
 #define MANY_CAP	16384
 #define TEST_PORTS	4096	/* ports up to 5 * 256 + 255 are used */
@@ -86,11 +87,11 @@ ATF_TC_BODY(learn_new_mac_is_added, tc)
 	mh = table(16, MAX_AGE);
 	mac_of(a, 1);
 	mac_of(b, 2);
-	ATF_CHECK_EQ(machash_lookup(mh, a, 100), MACHASH_NONE);
-	ATF_CHECK_EQ(machash_learn(mh, a, 3, 100, 0), MACHASH_ADDED);
-	ATF_CHECK_EQ(machash_learn(mh, b, 0, 100, 0), MACHASH_ADDED);
-	ATF_CHECK_EQ(machash_lookup(mh, a, 100), 3);
-	ATF_CHECK_EQ(machash_lookup(mh, b, 100), 0);
+	ATF_CHECK_EQ(machash_lookup(mh, VID, a, 100), MACHASH_NONE);
+	ATF_CHECK_EQ(machash_learn(mh, VID, a, 3, 100, 0), MACHASH_ADDED);
+	ATF_CHECK_EQ(machash_learn(mh, VID, b, 0, 100, 0), MACHASH_ADDED);
+	ATF_CHECK_EQ(machash_lookup(mh, VID, a, 100), 3);
+	ATF_CHECK_EQ(machash_lookup(mh, VID, b, 100), 0);
 	ATF_CHECK_EQ(machash_count(mh), 2);
 	machash_free(mh);
 }
@@ -104,13 +105,13 @@ ATF_TC_BODY(lookup_unknown_mac_is_none, tc)
 	mh = table(16, MAX_AGE);
 	mac_of(a, 1);
 	mac_of(b, 2);
-	ATF_CHECK_EQ(machash_lookup(mh, b, 100), MACHASH_NONE);
-	ATF_REQUIRE_EQ(machash_learn(mh, a, 1, 100, 0), MACHASH_ADDED);
+	ATF_CHECK_EQ(machash_lookup(mh, VID, b, 100), MACHASH_NONE);
+	ATF_REQUIRE_EQ(machash_learn(mh, VID, a, 1, 100, 0), MACHASH_ADDED);
 	/* Differs from a only in the last byte. */
 	memcpy(b, a, 6);
 	b[5] ^= 1;
-	ATF_CHECK_EQ(machash_lookup(mh, b, 100), MACHASH_NONE);
-	ATF_CHECK_EQ(machash_lookup(mh, a, 100), 1);
+	ATF_CHECK_EQ(machash_lookup(mh, VID, b, 100), MACHASH_NONE);
+	ATF_CHECK_EQ(machash_lookup(mh, VID, a, 100), 1);
 	machash_free(mh);
 }
 
@@ -122,10 +123,10 @@ ATF_TC_BODY(learn_same_port_refreshes, tc)
 
 	mh = table(16, MAX_AGE);
 	mac_of(a, 7);
-	ATF_REQUIRE_EQ(machash_learn(mh, a, 5, 100, 0), MACHASH_ADDED);
-	ATF_CHECK_EQ(machash_learn(mh, a, 5, 101, 0), MACHASH_REFRESHED);
-	ATF_CHECK_EQ(machash_learn(mh, a, 5, 101, 0), MACHASH_REFRESHED);
-	ATF_CHECK_EQ(machash_lookup(mh, a, 101), 5);
+	ATF_REQUIRE_EQ(machash_learn(mh, VID, a, 5, 100, 0), MACHASH_ADDED);
+	ATF_CHECK_EQ(machash_learn(mh, VID, a, 5, 101, 0), MACHASH_REFRESHED);
+	ATF_CHECK_EQ(machash_learn(mh, VID, a, 5, 101, 0), MACHASH_REFRESHED);
+	ATF_CHECK_EQ(machash_lookup(mh, VID, a, 101), 5);
 	ATF_CHECK_EQ(machash_count(mh), 1);
 	machash_free(mh);
 }
@@ -138,14 +139,14 @@ ATF_TC_BODY(learn_moves_entry_to_new_port, tc)
 
 	mh = table(16, MAX_AGE);
 	mac_of(a, 9);
-	ATF_REQUIRE_EQ(machash_learn(mh, a, 1, 100, 0), MACHASH_ADDED);
-	ATF_CHECK_EQ(machash_learn(mh, a, 2, 101, 0), MACHASH_MOVED);
-	ATF_CHECK_EQ(machash_lookup(mh, a, 101), 2);
+	ATF_REQUIRE_EQ(machash_learn(mh, VID, a, 1, 100, 0), MACHASH_ADDED);
+	ATF_CHECK_EQ(machash_learn(mh, VID, a, 2, 101, 0), MACHASH_MOVED);
+	ATF_CHECK_EQ(machash_lookup(mh, VID, a, 101), 2);
 	ATF_CHECK_EQ(machash_count(mh), 1);
 	/* Back again: moved, and then refreshed on the new port. */
-	ATF_CHECK_EQ(machash_learn(mh, a, 1, 102, 0), MACHASH_MOVED);
-	ATF_CHECK_EQ(machash_learn(mh, a, 1, 102, 0), MACHASH_REFRESHED);
-	ATF_CHECK_EQ(machash_lookup(mh, a, 102), 1);
+	ATF_CHECK_EQ(machash_learn(mh, VID, a, 1, 102, 0), MACHASH_MOVED);
+	ATF_CHECK_EQ(machash_learn(mh, VID, a, 1, 102, 0), MACHASH_REFRESHED);
+	ATF_CHECK_EQ(machash_lookup(mh, VID, a, 102), 1);
 	ATF_CHECK_EQ(machash_count(mh), 1);
 	machash_free(mh);
 }
@@ -158,11 +159,11 @@ ATF_TC_BODY(lookup_honours_max_age_boundary, tc)
 
 	mh = table(16, 5);
 	mac_of(a, 11);
-	ATF_REQUIRE_EQ(machash_learn(mh, a, 4, 100, 0), MACHASH_ADDED);
-	ATF_CHECK_EQ(machash_lookup(mh, a, 100), 4);
-	ATF_CHECK_EQ(machash_lookup(mh, a, 105), 4);
-	ATF_CHECK_EQ(machash_lookup(mh, a, 106), MACHASH_NONE);
-	ATF_CHECK_EQ(machash_lookup(mh, a, 1000), MACHASH_NONE);
+	ATF_REQUIRE_EQ(machash_learn(mh, VID, a, 4, 100, 0), MACHASH_ADDED);
+	ATF_CHECK_EQ(machash_lookup(mh, VID, a, 100), 4);
+	ATF_CHECK_EQ(machash_lookup(mh, VID, a, 105), 4);
+	ATF_CHECK_EQ(machash_lookup(mh, VID, a, 106), MACHASH_NONE);
+	ATF_CHECK_EQ(machash_lookup(mh, VID, a, 1000), MACHASH_NONE);
 	machash_free(mh);
 }
 
@@ -175,15 +176,15 @@ ATF_TC_BODY(refresh_resets_age, tc)
 	mh = table(16, 5);
 	mac_of(a, 12);
 	mac_of(b, 13);
-	ATF_REQUIRE_EQ(machash_learn(mh, a, 1, 100, 0), MACHASH_ADDED);
-	ATF_REQUIRE_EQ(machash_learn(mh, b, 2, 100, 0), MACHASH_ADDED);
-	ATF_CHECK_EQ(machash_learn(mh, a, 1, 104, 0), MACHASH_REFRESHED);
+	ATF_REQUIRE_EQ(machash_learn(mh, VID, a, 1, 100, 0), MACHASH_ADDED);
+	ATF_REQUIRE_EQ(machash_learn(mh, VID, b, 2, 100, 0), MACHASH_ADDED);
+	ATF_CHECK_EQ(machash_learn(mh, VID, a, 1, 104, 0), MACHASH_REFRESHED);
 	/* b was not refreshed and is too old; a is 5 s old. */
 	ATF_CHECK_EQ(machash_expire(mh, 109), 1);
 	ATF_CHECK_EQ(machash_count(mh), 1);
-	ATF_CHECK_EQ(machash_lookup(mh, a, 109), 1);
-	ATF_CHECK_EQ(machash_lookup(mh, b, 109), MACHASH_NONE);
-	ATF_CHECK_EQ(machash_lookup(mh, a, 110), MACHASH_NONE);
+	ATF_CHECK_EQ(machash_lookup(mh, VID, a, 109), 1);
+	ATF_CHECK_EQ(machash_lookup(mh, VID, b, 109), MACHASH_NONE);
+	ATF_CHECK_EQ(machash_lookup(mh, VID, a, 110), MACHASH_NONE);
 	machash_free(mh);
 }
 
@@ -195,11 +196,11 @@ ATF_TC_BODY(move_resets_age, tc)
 
 	mh = table(16, 5);
 	mac_of(a, 14);
-	ATF_REQUIRE_EQ(machash_learn(mh, a, 1, 100, 0), MACHASH_ADDED);
-	ATF_REQUIRE_EQ(machash_learn(mh, a, 2, 104, 0), MACHASH_MOVED);
-	ATF_CHECK_EQ(machash_lookup(mh, a, 109), 2);
+	ATF_REQUIRE_EQ(machash_learn(mh, VID, a, 1, 100, 0), MACHASH_ADDED);
+	ATF_REQUIRE_EQ(machash_learn(mh, VID, a, 2, 104, 0), MACHASH_MOVED);
+	ATF_CHECK_EQ(machash_lookup(mh, VID, a, 109), 2);
 	ATF_CHECK_EQ(machash_expire(mh, 109), 0);
-	ATF_CHECK_EQ(machash_lookup(mh, a, 110), MACHASH_NONE);
+	ATF_CHECK_EQ(machash_lookup(mh, VID, a, 110), MACHASH_NONE);
 	machash_free(mh);
 }
 
@@ -213,23 +214,23 @@ ATF_TC_BODY(learn_when_full_is_refused, tc)
 	mh = table(4, MAX_AGE);
 	for (i = 0; i < 4; i++) {
 		mac_of(m, i);
-		ATF_REQUIRE_EQ(machash_learn(mh, m, i, 100, 0), MACHASH_ADDED);
+		ATF_REQUIRE_EQ(machash_learn(mh, VID, m, i, 100, 0), MACHASH_ADDED);
 	}
 	ATF_CHECK_EQ(machash_count(mh), 4);
 	mac_of(m, 4);
-	ATF_CHECK_EQ(machash_learn(mh, m, 9, 101, 0), MACHASH_FULL);
-	ATF_CHECK_EQ(machash_lookup(mh, m, 101), MACHASH_NONE);
-	ATF_CHECK_EQ(machash_learn(mh, m, 9, 101, 0), MACHASH_FULL);
+	ATF_CHECK_EQ(machash_learn(mh, VID, m, 9, 101, 0), MACHASH_FULL);
+	ATF_CHECK_EQ(machash_lookup(mh, VID, m, 101), MACHASH_NONE);
+	ATF_CHECK_EQ(machash_learn(mh, VID, m, 9, 101, 0), MACHASH_FULL);
 	ATF_CHECK_EQ(machash_count(mh), 4);
 	/* Known addresses still refresh and move while full. */
 	mac_of(m, 0);
-	ATF_CHECK_EQ(machash_learn(mh, m, 0, 101, 0), MACHASH_REFRESHED);
+	ATF_CHECK_EQ(machash_learn(mh, VID, m, 0, 101, 0), MACHASH_REFRESHED);
 	mac_of(m, 1);
-	ATF_CHECK_EQ(machash_learn(mh, m, 7, 101, 0), MACHASH_MOVED);
-	ATF_CHECK_EQ(machash_lookup(mh, m, 101), 7);
+	ATF_CHECK_EQ(machash_learn(mh, VID, m, 7, 101, 0), MACHASH_MOVED);
+	ATF_CHECK_EQ(machash_lookup(mh, VID, m, 101), 7);
 	for (i = 2; i < 4; i++) {
 		mac_of(m, i);
-		ATF_CHECK_EQ(machash_lookup(mh, m, 101), (int)i);
+		ATF_CHECK_EQ(machash_lookup(mh, VID, m, 101), (int)i);
 	}
 	ATF_CHECK_EQ(machash_count(mh), 4);
 	machash_free(mh);
@@ -246,25 +247,25 @@ ATF_TC_BODY(expire_frees_room_for_learning, tc)
 	for (i = 0; i < 4; i++) {
 		mac_of(m, i);
 		/* Entries 0 and 1 at t=100, 2 and 3 at t=120. */
-		ATF_REQUIRE_EQ(machash_learn(mh, m, i, i < 2 ? 100 : 120, 0),
+		ATF_REQUIRE_EQ(machash_learn(mh, VID, m, i, i < 2 ? 100 : 120, 0),
 		    MACHASH_ADDED);
 	}
 	/* At t=110 all four are still live. */
 	mac_of(m, 4);
-	ATF_REQUIRE_EQ(machash_learn(mh, m, 4, 110, 0), MACHASH_FULL);
+	ATF_REQUIRE_EQ(machash_learn(mh, VID, m, 4, 110, 0), MACHASH_FULL);
 	ATF_CHECK_EQ(machash_expire(mh, 125), 2);
 	ATF_CHECK_EQ(machash_count(mh), 2);
-	ATF_CHECK_EQ(machash_learn(mh, m, 4, 125, 0), MACHASH_ADDED);
+	ATF_CHECK_EQ(machash_learn(mh, VID, m, 4, 125, 0), MACHASH_ADDED);
 	mac_of(m, 5);
-	ATF_CHECK_EQ(machash_learn(mh, m, 5, 125, 0), MACHASH_ADDED);
+	ATF_CHECK_EQ(machash_learn(mh, VID, m, 5, 125, 0), MACHASH_ADDED);
 	mac_of(m, 6);
-	ATF_CHECK_EQ(machash_learn(mh, m, 6, 125, 0), MACHASH_FULL);
+	ATF_CHECK_EQ(machash_learn(mh, VID, m, 6, 125, 0), MACHASH_FULL);
 	for (i = 2; i < 6; i++) {
 		mac_of(m, i);
-		ATF_CHECK_EQ(machash_lookup(mh, m, 125), (int)i);
+		ATF_CHECK_EQ(machash_lookup(mh, VID, m, 125), (int)i);
 	}
 	mac_of(m, 0);
-	ATF_CHECK_EQ(machash_lookup(mh, m, 125), MACHASH_NONE);
+	ATF_CHECK_EQ(machash_lookup(mh, VID, m, 125), MACHASH_NONE);
 	ATF_CHECK_EQ(machash_count(mh), 4);
 	machash_free(mh);
 }
@@ -283,15 +284,15 @@ ATF_TC_BODY(learn_when_full_reclaims_aged_entries, tc)
 	mac_of(a, 20);
 	mac_of(b, 21);
 	mac_of(c, 22);
-	ATF_REQUIRE_EQ(machash_learn(mh, a, 1, 100, 0), MACHASH_ADDED);
-	ATF_REQUIRE_EQ(machash_learn(mh, b, 2, 103, 0), MACHASH_ADDED);
-	ATF_CHECK_EQ(machash_learn(mh, c, 3, 105, 0), MACHASH_FULL);
+	ATF_REQUIRE_EQ(machash_learn(mh, VID, a, 1, 100, 0), MACHASH_ADDED);
+	ATF_REQUIRE_EQ(machash_learn(mh, VID, b, 2, 103, 0), MACHASH_ADDED);
+	ATF_CHECK_EQ(machash_learn(mh, VID, c, 3, 105, 0), MACHASH_FULL);
 	/* At t=106 a is 6 s old; b is not. */
-	ATF_CHECK_EQ(machash_learn(mh, c, 3, 106, 0), MACHASH_ADDED);
+	ATF_CHECK_EQ(machash_learn(mh, VID, c, 3, 106, 0), MACHASH_ADDED);
 	ATF_CHECK_EQ(machash_count(mh), 2);
-	ATF_CHECK_EQ(machash_lookup(mh, c, 106), 3);
-	ATF_CHECK_EQ(machash_lookup(mh, b, 106), 2);
-	ATF_CHECK_EQ(machash_lookup(mh, a, 106), MACHASH_NONE);
+	ATF_CHECK_EQ(machash_lookup(mh, VID, c, 106), 3);
+	ATF_CHECK_EQ(machash_lookup(mh, VID, b, 106), 2);
+	ATF_CHECK_EQ(machash_lookup(mh, VID, a, 106), MACHASH_NONE);
 	machash_free(mh);
 }
 
@@ -306,7 +307,7 @@ ATF_TC_BODY(expire_removes_only_aged_entries, tc)
 	/* Entry i learned at t=100+i, on port i. */
 	for (i = 0; i < 10; i++) {
 		mac_of(m, i);
-		ATF_REQUIRE_EQ(machash_learn(mh, m, i, 100 + i, 0),
+		ATF_REQUIRE_EQ(machash_learn(mh, VID, m, i, 100 + i, 0),
 		    MACHASH_ADDED);
 	}
 	ATF_CHECK_EQ(machash_expire(mh, 105), 0);
@@ -317,14 +318,14 @@ ATF_TC_BODY(expire_removes_only_aged_entries, tc)
 	ATF_CHECK_EQ(machash_expire(mh, 108), 0);
 	for (i = 0; i < 10; i++) {
 		mac_of(m, i);
-		ATF_CHECK_EQ(machash_lookup(mh, m, 108),
+		ATF_CHECK_EQ(machash_lookup(mh, VID, m, 108),
 		    i < 3 ? MACHASH_NONE : (int)i);
 	}
 	ATF_CHECK_EQ(machash_expire(mh, 1000), 7);
 	ATF_CHECK_EQ(machash_count(mh), 0);
 	/* A removed address is new again. */
 	mac_of(m, 0);
-	ATF_CHECK_EQ(machash_learn(mh, m, 3, 1000, 0), MACHASH_ADDED);
+	ATF_CHECK_EQ(machash_learn(mh, VID, m, 3, 1000, 0), MACHASH_ADDED);
 	ATF_CHECK_EQ(machash_count(mh), 1);
 	machash_free(mh);
 }
@@ -340,14 +341,14 @@ ATF_TC_BODY(forget_port_removes_only_that_port, tc)
 	/* 12 addresses over ports 0, 1 and 2. */
 	for (i = 0; i < 12; i++) {
 		mac_of(m, i);
-		ATF_REQUIRE_EQ(machash_learn(mh, m, i % 3, 100, 0),
+		ATF_REQUIRE_EQ(machash_learn(mh, VID, m, i % 3, 100, 0),
 		    MACHASH_ADDED);
 	}
 	machash_forget_port(mh, 1);
 	ATF_CHECK_EQ(machash_count(mh), 8);
 	for (i = 0; i < 12; i++) {
 		mac_of(m, i);
-		ATF_CHECK_EQ(machash_lookup(mh, m, 100),
+		ATF_CHECK_EQ(machash_lookup(mh, VID, m, 100),
 		    i % 3 == 1 ? MACHASH_NONE : (int)(i % 3));
 	}
 	/* A port with no entries: nothing changes. */
@@ -355,7 +356,7 @@ ATF_TC_BODY(forget_port_removes_only_that_port, tc)
 	ATF_CHECK_EQ(machash_count(mh), 8);
 	/* A forgotten address is new again. */
 	mac_of(m, 1);
-	ATF_CHECK_EQ(machash_learn(mh, m, 1, 101, 0), MACHASH_ADDED);
+	ATF_CHECK_EQ(machash_learn(mh, VID, m, 1, 101, 0), MACHASH_ADDED);
 	ATF_CHECK_EQ(machash_count(mh), 9);
 	machash_free(mh);
 }
@@ -379,15 +380,15 @@ ATF_TC_BODY(walk_visits_each_live_entry_once, tc)
 		mac_of(want[i].mac, 100 + i);
 		want[i].port = 10 + i;
 		want[i].seen = 200 + i;
-		ATF_REQUIRE_EQ(machash_learn(mh, want[i].mac, want[i].port,
+		ATF_REQUIRE_EQ(machash_learn(mh, VID, want[i].mac, want[i].port,
 		    want[i].seen, 0), MACHASH_ADDED);
 	}
 	/* Aged out and expired: not walked. */
 	mac_of(m, 99);
-	ATF_REQUIRE_EQ(machash_learn(mh, m, 1, 150, 0), MACHASH_ADDED);
+	ATF_REQUIRE_EQ(machash_learn(mh, VID, m, 1, 150, 0), MACHASH_ADDED);
 	ATF_REQUIRE_EQ(machash_expire(mh, 205), 1);
 	/* Moved: walked once, on the new port, with the new time. */
-	ATF_REQUIRE_EQ(machash_learn(mh, want[2].mac, 42, 205, 0),
+	ATF_REQUIRE_EQ(machash_learn(mh, VID, want[2].mac, 42, 205, 0),
 	    MACHASH_MOVED);
 	want[2].port = 42;
 	want[2].seen = 205;
@@ -413,14 +414,14 @@ ATF_TC_BODY(many_macs_all_found, tc)
 	mh = table(MANY_CAP, MAX_AGE);
 	for (i = 0; i < MANY; i++) {
 		mac_of(m, i);
-		ATF_REQUIRE_EQ_MSG(machash_learn(mh, m, i % 251, 1000, 0),
+		ATF_REQUIRE_EQ_MSG(machash_learn(mh, VID, m, i % 251, 1000, 0),
 		    MACHASH_ADDED, "address %u not added", i);
 	}
 	ATF_CHECK_EQ(machash_count(mh), MANY);
 	bad = 0;
 	for (i = 0; i < MANY; i++) {
 		mac_of(m, i);
-		if (machash_lookup(mh, m, 1000 + MAX_AGE) != (int)(i % 251))
+		if (machash_lookup(mh, VID, m, 1000 + MAX_AGE) != (int)(i % 251))
 			bad++;
 	}
 	ATF_CHECK_EQ_MSG(bad, 0, "%u of %d addresses not found", bad, MANY);
@@ -428,7 +429,7 @@ ATF_TC_BODY(many_macs_all_found, tc)
 	bad = 0;
 	for (i = MANY; i < 2 * MANY; i++) {
 		mac_of(m, i);
-		if (machash_lookup(mh, m, 1000) != MACHASH_NONE)
+		if (machash_lookup(mh, VID, m, 1000) != MACHASH_NONE)
 			bad++;
 	}
 	ATF_CHECK_EQ_MSG(bad, 0, "%u unknown addresses found", bad);
@@ -436,7 +437,7 @@ ATF_TC_BODY(many_macs_all_found, tc)
 	bad = 0;
 	for (i = 0; i < MANY; i++) {
 		mac_of(m, i);
-		if (machash_learn(mh, m, i % 251, 1001, 0) != MACHASH_REFRESHED)
+		if (machash_learn(mh, VID, m, i % 251, 1001, 0) != MACHASH_REFRESHED)
 			bad++;
 	}
 	ATF_CHECK_EQ(bad, 0);
@@ -460,21 +461,21 @@ ATF_TC_BODY(macs_differing_in_one_byte_are_distinct, tc)
 	int p, v;
 
 	mh = table(2048, MAX_AGE);
-	ATF_REQUIRE_EQ(machash_learn(mh, base, 0, 100, 0), MACHASH_ADDED);
+	ATF_REQUIRE_EQ(machash_learn(mh, VID, base, 0, 100, 0), MACHASH_ADDED);
 	for (p = 0; p < 6; p++)
 		for (v = 1; v < 256; v++) {
 			memcpy(m, base, 6);
 			m[p] ^= v;
-			ATF_REQUIRE_EQ_MSG(machash_learn(mh, m, p * 256 + v,
+			ATF_REQUIRE_EQ_MSG(machash_learn(mh, VID, m, p * 256 + v,
 			    100, 0), MACHASH_ADDED, "byte %d ^ %#x", p, v);
 		}
 	ATF_CHECK_EQ(machash_count(mh), 1 + 6 * 255);
-	bad = machash_lookup(mh, base, 100) != 0;
+	bad = machash_lookup(mh, VID, base, 100) != 0;
 	for (p = 0; p < 6; p++)
 		for (v = 1; v < 256; v++) {
 			memcpy(m, base, 6);
 			m[p] ^= v;
-			if (machash_lookup(mh, m, 100) != p * 256 + v)
+			if (machash_lookup(mh, VID, m, 100) != p * 256 + v)
 				bad++;
 		}
 	ATF_CHECK_EQ_MSG(bad, 0, "%u addresses on the wrong port", bad);
@@ -491,16 +492,16 @@ ATF_TC_BODY(fill_to_capacity_then_full, tc)
 	mh = table(MANY_CAP, MAX_AGE);
 	for (i = 0; i < MANY_CAP; i++) {
 		mac_of(m, i);
-		ATF_REQUIRE_EQ_MSG(machash_learn(mh, m, i % 7, 100, 0),
+		ATF_REQUIRE_EQ_MSG(machash_learn(mh, VID, m, i % 7, 100, 0),
 		    MACHASH_ADDED, "address %u not added", i);
 	}
 	ATF_CHECK_EQ(machash_count(mh), MANY_CAP);
 	mac_of(m, MANY_CAP);
-	ATF_CHECK_EQ(machash_learn(mh, m, 1, 100, 0), MACHASH_FULL);
+	ATF_CHECK_EQ(machash_learn(mh, VID, m, 1, 100, 0), MACHASH_FULL);
 	bad = 0;
 	for (i = 0; i < MANY_CAP; i++) {
 		mac_of(m, i);
-		if (machash_lookup(mh, m, 100) != (int)(i % 7))
+		if (machash_lookup(mh, VID, m, 100) != (int)(i % 7))
 			bad++;
 	}
 	ATF_CHECK_EQ_MSG(bad, 0, "%u addresses not found", bad);
@@ -520,25 +521,63 @@ ATF_TC_BODY(limit_per_port_keeps_room_for_others, tc)
 
 	for (i = 0; i < 100; i++) {
 		mac_of(m, i);
-		ATF_REQUIRE_EQ(machash_learn(mh, m, 1, 100, 16),
+		ATF_REQUIRE_EQ(machash_learn(mh, VID, m, 1, 100, 16),
 		    i < 16 ? MACHASH_ADDED : MACHASH_LIMIT);
 	}
 	ATF_CHECK_EQ(machash_port_count(mh, 1), 16);
 	ATF_CHECK_EQ(machash_count(mh), 16);
 	/* Another port still learns, and may not be robbed of its MAC. */
 	mac_of(m, 1000);
-	ATF_CHECK_EQ(machash_learn(mh, m, 2, 100, 16), MACHASH_ADDED);
-	ATF_CHECK_EQ(machash_learn(mh, m, 1, 100, 16), MACHASH_LIMIT);
-	ATF_CHECK_EQ(machash_lookup(mh, m, 100), 2);
+	ATF_CHECK_EQ(machash_learn(mh, VID, m, 2, 100, 16), MACHASH_ADDED);
+	ATF_CHECK_EQ(machash_learn(mh, VID, m, 1, 100, 16), MACHASH_LIMIT);
+	ATF_CHECK_EQ(machash_lookup(mh, VID, m, 100), 2);
 	/* What it knows it refreshes; once one goes, a new one fits. */
 	mac_of(m, 3);
-	ATF_CHECK_EQ(machash_learn(mh, m, 1, 101, 16), MACHASH_REFRESHED);
+	ATF_CHECK_EQ(machash_learn(mh, VID, m, 1, 101, 16), MACHASH_REFRESHED);
 	machash_forget_port(mh, 2);
 	mac_of(m, 1000);
-	ATF_CHECK_EQ(machash_learn(mh, m, 1, 101, 16), MACHASH_LIMIT);
-	ATF_CHECK_EQ(machash_learn(mh, m, 1, 101, 0), MACHASH_ADDED);
+	ATF_CHECK_EQ(machash_learn(mh, VID, m, 1, 101, 16), MACHASH_LIMIT);
+	ATF_CHECK_EQ(machash_learn(mh, VID, m, 1, 101, 0), MACHASH_ADDED);
 	ATF_CHECK_EQ(machash_port_count(mh, 1), 17);
 	ATF_CHECK_EQ(machash_port_count(mh, 2), 0);
+	machash_free(mh);
+}
+
+static void
+vid_cb(uint16_t vid, const uint8_t *mac, int port, time_t seen, void *arg)
+{
+	int *ports = arg;
+
+	(void)mac;
+	(void)seen;
+	if (vid == 10 || vid == 20)
+		ports[vid / 10 - 1] = port;
+}
+
+ATF_TC_WITHOUT_HEAD(same_mac_two_vlans_two_entries);
+ATF_TC_BODY(same_mac_two_vlans_two_entries, tc)
+{
+	struct machash *mh;
+	uint8_t a[6];
+	int ports[2] = { -1, -1 };
+
+	mh = table(16, MAX_AGE);
+	mac_of(a, 1);
+	ATF_CHECK_EQ(machash_learn(mh, 10, a, 1, 100, 0), MACHASH_ADDED);
+	ATF_CHECK_EQ(machash_learn(mh, 20, a, 2, 100, 0), MACHASH_ADDED);
+	ATF_CHECK_EQ(machash_count(mh), 2);
+	ATF_CHECK_EQ(machash_lookup(mh, 10, a, 100), 1);
+	ATF_CHECK_EQ(machash_lookup(mh, 20, a, 100), 2);
+	ATF_CHECK_EQ(machash_lookup(mh, 30, a, 100), MACHASH_NONE);
+	machash_walk_vlan(mh, vid_cb, ports);
+	ATF_CHECK_EQ(ports[0], 1);
+	ATF_CHECK_EQ(ports[1], 2);
+	/* Learning it again in one VLAN moves nothing in the other. */
+	ATF_CHECK_EQ(machash_learn(mh, 10, a, 3, 101, 0), MACHASH_MOVED);
+	ATF_CHECK_EQ(machash_lookup(mh, 20, a, 101), 2);
+	machash_forget_port(mh, 2);
+	ATF_CHECK_EQ(machash_lookup(mh, 20, a, 101), MACHASH_NONE);
+	ATF_CHECK_EQ(machash_lookup(mh, 10, a, 101), 3);
 	machash_free(mh);
 }
 
@@ -561,6 +600,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, many_macs_all_found);
 	ATF_TP_ADD_TC(tp, macs_differing_in_one_byte_are_distinct);
 	ATF_TP_ADD_TC(tp, fill_to_capacity_then_full);
+	ATF_TP_ADD_TC(tp, same_mac_two_vlans_two_entries);
 
 	return (atf_no_error());
 }

@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "port.h"
 #include "vkt.h"
 #include "vktstats.h"
 

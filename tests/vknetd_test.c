@@ -775,7 +775,8 @@ VKT_TC(stalled_client_does_not_block,
 	uint32_t i;
 
 	vkt_setup();
-	pid = vkt_daemon("-U", NULL);
+	/* Broadcasts as fast as B reads: no storm control (-L 0). */
+	pid = vkt_daemon("-U", "-L", "0", NULL);
 	clients(c, 3);			/* c[2] never reads */
 	for (i = 0; i < NSTALL; i++) {
 		vkt_send_tagged(c[0], fr_bcast, A, i, f, &n);
@@ -788,23 +789,6 @@ VKT_TC(stalled_client_does_not_block,
 	vkt_send_tagged(c[0], fr_bcast, A, NSTALL, f, &n);
 	vkt_expect(c[2], "a new client after the stall", f, n);
 	ATF_REQUIRE_EQ(vkt_stop(pid), 0);
-}
-
-static void
-raise_nofile(rlim_t n)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
-		atf_tc_fail("getrlimit: %s", strerror(errno));
-	if (rl.rlim_cur >= n)
-		return;
-	rl.rlim_cur = n;
-	if (rl.rlim_max < n)
-		rl.rlim_max = n;
-	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
-		atf_tc_fail("setrlimit %lu: %s", (unsigned long)n,
-		    strerror(errno));
 }
 
 static int
@@ -835,7 +819,7 @@ VKT_TC(thousand_clients,
 
 	vkt_setup();
 	pid = vkt_daemon("-U", NULL);
-	raise_nofile(NCLIENTS + 64);
+	vkt_raise_nofile(NCLIENTS + 64);
 	obs = vkt_observer();
 	c[0] = vkt_client();
 	vkt_mac(first, 1);

@@ -4,6 +4,7 @@
  * the network namespace of whoever mounted it, not the test's.
  */
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/pidfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -33,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "loopguard.h"
 #include "vkt.h"
 
 #define MAXCHILD	16
@@ -565,6 +567,18 @@ vkt_close(int fd)
 	vkt_sync();
 }
 
+/* Many at once, with one wait for the daemon to see them all go. */
+void
+vkt_close_all(const int *fd, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		close(fd[i]);
+	nclients -= n;
+	vkt_sync();
+}
+
 /* An observer of any interface of the current namespace. */
 int
 vkt_observer_on(const char *ifname)
@@ -604,8 +618,9 @@ vkt_send(int fd, const void *frame, size_t len)
 
 /*
  * What the host's kernel says on its own (ARP, ICMP errors) is not what
- * a test sent: leave out frames from the host's MACs and, on the
- * observer, the frames the kernel sends out through the TAP.
+ * a test sent, nor are the switches' loop probes: leave out frames from
+ * the host's MACs, probes and, on the observer, the frames the kernel
+ * sends out through the TAP.
  */
 static int
 host_chatter(const uint8_t *f, ssize_t n, const struct sockaddr_storage *ss)
@@ -614,6 +629,8 @@ host_chatter(const uint8_t *f, ssize_t n, const struct sockaddr_storage *ss)
 	int i;
 
 	if (ss->ss_family == AF_PACKET && sll->sll_pkttype == PACKET_OUTGOING)
+		return (1);
+	if (n > 0 && probe_is(f, (size_t)n))
 		return (1);
 	for (i = 0; n >= ETHER_HDR && i < nhostmac; i++)
 		if (memcmp(f + MAC_LEN, hostmac[i], MAC_LEN) == 0)
@@ -953,8 +970,117 @@ vkt_abspath(char *buf, size_t len, const char *name)
 }
 
 /*
+ * What vknetd -s says, the only place in vkt that knows its format:
+ * tables whose first row names the columns, the first column a port
+ * number (or "gone", "total"), and a MAC table of address and port.
+ */
+static void
+stats_text(const char *sock, struct vkt_run *r)
+{
+	vkt_run(r, NULL, VKNETD_PATH, "-s", "-p", sock, NULL);
+	if (r->status != 0)
+		atf_tc_fail("vknetd -s exited %d: %s", r->status,
+		    vkt_flat(r->err));
+}
+
+static int
+words(char *line, char **w, int max)
+{
+	char *save, *tok;
+	int n = 0;
+
+	for (tok = strtok_r(line, " ", &save); tok != NULL && n < max;
+	    tok = strtok_r(NULL, " ", &save))
+		w[n++] = tok;
+	return (n);
+}
+
+/* The port client n's MAC was learned on, or -1. */
+int
+vkt_port_of(const char *sock, unsigned int client)
+{
+	struct vkt_run r;
+	char mac[MAC_STRLEN], *line, *save, *w[4];
+	uint8_t m[MAC_LEN];
+	int port = -1;
+
+	vkt_mac(m, client);
+	mac_fmt(mac, m);
+	stats_text(sock, &r);
+	for (line = strtok_r(r.out, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save))
+		if (words(line, w, 4) >= 2 && strcmp(w[0], mac) == 0)
+			port = atoi(w[1]);
+	return (port);
+}
+
+/* The number in column `col' (a heading of -s) of port's row. */
+unsigned long long
+vkt_port_stat(const char *sock, const char *port, const char *col)
+{
+	struct vkt_run r;
+	char *line, *save, *w[32];
+	int i, n, at = -1;
+
+	stats_text(sock, &r);
+	for (line = strtok_r(r.out, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		if ((n = words(line, w, 32)) == 0)
+			continue;
+		if (strcmp(w[0], "PORT") == 0) {
+			for (at = -1, i = 1; i < n; i++)
+				if (strcmp(w[i], col) == 0)
+					at = i;
+		} else if (at != -1 && at < n && strcmp(w[0], port) == 0)
+			return (strtoull(w[at], NULL, 10));
+	}
+	atf_tc_fail("vknetd -s shows no %s for port %s", col, port);
+}
+
+/*
+ * VKNET_SSH for vknet(1): a stand-in for ssh that runs the remote
+ * command, "exec vknet -S ...", on this host and in this namespace.
+ */
+void
+vkt_loopback_ssh(void)
+{
+	char path[SUN_MAX], dir[SUN_MAX * 2];
+	FILE *fp;
+
+	snprintf(dir, sizeof(dir), "%s", VKNET_PATH);
+	*strrchr(dir, '/') = '\0';
+	vkt_abspath(path, sizeof(path), "loopssh");
+	if ((fp = fopen(path, "we")) == NULL)
+		atf_tc_fail("%s: %s", path, strerror(errno));
+	fprintf(fp, "#!/bin/sh\n"
+	    "while [ $# -gt 0 ] && [ \"$1\" != exec ]; do shift; done\n"
+	    "PATH=%s:$PATH exec /bin/sh -c \"$*\"\n", dir);
+	if (fclose(fp) == EOF || chmod(path, 0755) == -1)
+		atf_tc_fail("%s: %s", path, strerror(errno));
+	if (setenv("VKNET_SSH", path, 1) == -1)
+		atf_tc_fail("setenv VKNET_SSH: %s", strerror(errno));
+}
+
+/*
  * Setup.
  */
+void
+vkt_raise_nofile(rlim_t n)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		atf_tc_fail("getrlimit: %s", strerror(errno));
+	if (rl.rlim_cur >= n)
+		return;
+	rl.rlim_cur = n;
+	if (rl.rlim_max < n)
+		rl.rlim_max = n;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+		atf_tc_fail("setrlimit %lu: %s", (unsigned long)n,
+		    strerror(errno));
+}
+
 /*
  * IPv6 on the interfaces made from now on, or not.  Off by default:
  * otherwise a new TAP sends router solicitations and MLD reports at

@@ -12,6 +12,7 @@
 #define VKT_H
 
 #include <sys/types.h>
+#include <sys/resource.h>
 
 #include <net/if.h>
 #include <netinet/in.h>
@@ -53,6 +54,8 @@ extern char vkt_tap[IFNAMSIZ];
 
 void	 vkt_setup(void);
 void	 vkt_ipv6(void);
+void	 vkt_raise_nofile(rlim_t);
+void	 vkt_loopback_ssh(void);
 void	 vkt_nap(int ms);
 
 pid_t	 vkt_spawn(void (*prep)(void), const char *const argv[]);
@@ -74,6 +77,7 @@ void	 vkt_wait_listening(const char *addr, int port);
 int	 vkt_connect_stream(const char *path);
 int	 vkt_client(void);
 void	 vkt_close(int);
+void	 vkt_close_all(const int *, int n);
 void	 vkt_sync(void);
 int	 vkt_observer(void);
 int	 vkt_observer_on(const char *ifname);
@@ -95,6 +99,10 @@ int	 vkt_if_addr(const char *, in_addr_t *);
 void	 vkt_if_mac(const char *, uint8_t mac[MAC_LEN]);
 void	 vkt_if_master(const char *, char master[IFNAMSIZ]);
 void	 vkt_if_driver(const char *, char *, size_t);
+
+int	 vkt_port_of(const char *sock, unsigned int client);
+unsigned long long vkt_port_stat(const char *sock, const char *port,
+	    const char *column);
 
 int	 vkt_exists(const char *path);
 pid_t	 vkt_pidfile(const char *path);

@@ -5,7 +5,8 @@
  * free list threaded through the same `next' field, and are reused
  * before the never-used rest of the pool, which stays untouched.
  *
- * The bucket is chosen by a keyed mix of the address with a seed from
+ * The key is an address and its VLAN.
+ * The bucket is chosen by a keyed mix of the key with a seed from
  * getrandom(2): a guest that makes up addresses cannot aim them all at
  * one chain.  An entry older than max_age is treated as absent by
  * lookups at once; machash_expire() returns such entries to the pool.
@@ -24,6 +25,7 @@
 
 struct entry {
 	uint8_t		mac[MAC_LEN];
+	uint16_t	vid;
 	int		port;
 	uint32_t	next;		/* index + 1 in chain or free list */
 	time_t		seen;
@@ -83,11 +85,12 @@ machash_free(struct machash *h)
 }
 
 static uint32_t *
-head(const struct machash *h, const uint8_t *mac)
+head(const struct machash *h, uint16_t vid, const uint8_t *mac)
 {
 	uint64_t k = 0;
 
 	memcpy(&k, mac, MAC_LEN);
+	k ^= (uint64_t)vid << 48;
 	k ^= h->seed;
 	k ^= k >> 33;
 	k *= 0xff51afd7ed558ccdULL;
@@ -97,16 +100,17 @@ head(const struct machash *h, const uint8_t *mac)
 	return (&h->bucket[k & (h->nbuckets - 1)]);
 }
 
-/* Find mac; *linkp is left pointing at the link that leads to it. */
+/* Find (vid, mac); *linkp is left pointing at the link to it. */
 static struct entry *
-find(const struct machash *h, const uint8_t *mac, uint32_t **linkp)
+find(const struct machash *h, uint16_t vid, const uint8_t *mac,
+    uint32_t **linkp)
 {
-	uint32_t *link = head(h, mac);
+	uint32_t *link = head(h, vid, mac);
 	struct entry *e;
 
 	for (; *link != 0; link = &e->next) {
 		e = &h->pool[*link - 1];
-		if (memcmp(e->mac, mac, MAC_LEN) == 0) {
+		if (e->vid == vid && memcmp(e->mac, mac, MAC_LEN) == 0) {
 			*linkp = link;
 			return (e);
 		}
@@ -135,19 +139,19 @@ stale(const struct machash *h, const struct entry *e, time_t now)
 }
 
 /*
- * Learn that mac is behind port.  A port that has `limit' entries
+ * Learn that mac, in VLAN vid, is behind port.  A port that has `limit' entries
  * (0: no limit) learns no new address, nor takes one over from another
  * port: MACHASH_LIMIT.
  */
 enum machash_learned
-machash_learn(struct machash *h, const uint8_t *mac, int port, time_t now,
-    uint32_t limit)
+machash_learn(struct machash *h, uint16_t vid, const uint8_t *mac, int port,
+    time_t now, uint32_t limit)
 {
 	struct entry *e;
 	uint32_t *link, idx;
 	int moved;
 
-	if ((e = find(h, mac, &link)) != NULL) {
+	if ((e = find(h, vid, mac, &link)) != NULL) {
 		if (e->port == port) {
 			e->seen = now;
 			return (MACHASH_REFRESHED);
@@ -178,10 +182,11 @@ machash_learn(struct machash *h, const uint8_t *mac, int port, time_t now,
 		idx = ++h->unused;
 	e = &h->pool[idx - 1];
 	memcpy(e->mac, mac, MAC_LEN);
+	e->vid = vid;
 	e->port = port;
 	e->seen = now;
-	e->next = *head(h, mac);
-	*head(h, mac) = idx;
+	e->next = *head(h, vid, mac);
+	*head(h, vid, mac) = idx;
 	h->count++;
 	h->nport[port]++;
 	return (MACHASH_ADDED);
@@ -194,12 +199,13 @@ machash_port_count(const struct machash *h, int port)
 }
 
 int
-machash_lookup(struct machash *h, const uint8_t *mac, time_t now)
+machash_lookup(struct machash *h, uint16_t vid, const uint8_t *mac,
+    time_t now)
 {
 	struct entry *e;
 	uint32_t *link;
 
-	if ((e = find(h, mac, &link)) == NULL)
+	if ((e = find(h, vid, mac, &link)) == NULL)
 		return (MACHASH_NONE);
 	if (stale(h, e, now)) {
 		unlink_entry(h, link);
@@ -261,13 +267,39 @@ machash_count(const struct machash *h)
 }
 
 void
+machash_walk_vlan(const struct machash *h,
+    void (*cb)(uint16_t, const uint8_t *, int, time_t, void *), void *arg)
+{
+	uint32_t b, i;
+	const struct entry *e;
+
+	for (b = 0; b < h->nbuckets; b++)
+		for (i = h->bucket[b]; i != 0; i = e->next) {
+			e = &h->pool[i - 1];
+			cb(e->vid, e->mac, e->port, e->seen, arg);
+		}
+}
+
+/* The walk of callers that do not show VLANs yet (stats.c). */
+struct novlan {
+	void	(*cb)(const uint8_t *, int, time_t, void *);
+	void	 *arg;
+};
+
+static void
+drop_vid(uint16_t vid, const uint8_t *mac, int port, time_t seen, void *arg)
+{
+	const struct novlan *nv = arg;
+
+	(void)vid;
+	nv->cb(mac, port, seen, nv->arg);
+}
+
+void
 machash_walk(const struct machash *h,
     void (*cb)(const uint8_t *, int, time_t, void *), void *arg)
 {
-	uint32_t b, i;
+	struct novlan nv = { cb, arg };
 
-	for (b = 0; b < h->nbuckets; b++)
-		for (i = h->bucket[b]; i != 0; i = h->pool[i - 1].next)
-			cb(h->pool[i - 1].mac, h->pool[i - 1].port,
-			    h->pool[i - 1].seen, arg);
+	machash_walk_vlan(h, drop_vid, &nv);
 }

@@ -7,6 +7,7 @@
 #include <net/if.h>
 
 #include <bsd/stdlib.h>
+#include <bsd/string.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,14 +27,18 @@
 #define DEFAULT_MACS	1024	/* per client; see -M in vknetd.8 */
 #define MAX_MACS	16384	/* the whole table */
 #define MAX_STALL	60000
+#define DEFAULT_STORM	200	/* frames/s; see "STORM CONTROL" in vknetd.8 */
+#define MAX_STORM	1000000
 
 void
 usage(void)
 {
 	fprintf(stderr, "usage: vknetd [-dU] [-A seconds] [-b bridge] "
 	    "[-g group] [-i pidfile]\n"
-	    "              [-M count] [-p socket_path] [-q stream_path] "
-	    "[-t tap] [-W ms]\n"
+	    "              [-L rate[:burst]] [-M count] [-p socket_path] "
+	    "[-q stream_path]\n"
+	    "              [-T vids] [-t tap] [-V vid:path] "
+	    "[-V trunk:vids:path] [-W ms]\n"
 	    "              [address/cidrbits] [address6/prefixlen]\n"
 	    "       vknetd -c [-jx] [-w file] [-p socket_path]\n"
 	    "       vknetd -s [-j] [-p socket_path]\n"
@@ -75,6 +80,112 @@ target(int ch)
 	if (ch == 'f' && strcmp(optarg, CTL_ALL) == 0)
 		return (CTL_PORT_ALL);
 	return ((int)number(ch, 0, MAX_PORTS - 1, "port", ""));
+}
+
+/*
+ * -L rate[:burst]: frames a second a port may flood, 0 for no limit,
+ * and how many at once, as many as the rate unless given.
+ */
+static void
+storm_option(const char *arg, struct storm_limit *l)
+{
+	const char *errstr;
+	char buf[32], *colon;
+
+	if (strlcpy(buf, arg, sizeof(buf)) >= sizeof(buf)) {
+		log_warnx("-L %s: too long", arg);
+		usage();
+	}
+	if ((colon = strchr(buf, ':')) != NULL)
+		*colon = '\0';
+	l->rate = (uint32_t)strtonum(buf, 0, MAX_STORM, &errstr);
+	if (errstr != NULL) {
+		log_warnx("-L %s: rate is %s (0..%d frames a second)", arg,
+		    errstr, MAX_STORM);
+		usage();
+	}
+	l->burst = l->rate > 0 ? l->rate : 1;
+	if (colon == NULL)
+		return;
+	l->burst = (uint32_t)strtonum(colon + 1, 1, 2LL * MAX_STORM, &errstr);
+	if (errstr != NULL) {
+		log_warnx("-L %s: burst is %s (1..%d frames)", arg, errstr,
+		    2 * MAX_STORM);
+		usage();
+	}
+}
+
+/* -V vid:path, or -V trunk:vids:path. */
+static void
+vlan_socket(const char *arg, struct config *cf)
+{
+	struct vsock *v = &cf->vsock[cf->nvsock];
+	const char *errstr, *colon;
+	char vid[8], vids[256];
+
+	if (cf->nvsock == VSOCK_MAX) {
+		log_warnx("-V %s: at most %d VLAN sockets", arg, VSOCK_MAX);
+		usage();
+	}
+	memset(v, 0, sizeof(*v));
+	if (strncmp(arg, "trunk:", 6) == 0) {
+		v->trunk = 1;
+		if ((colon = strchr(arg + 6, ':')) == NULL ||
+		    (size_t)(colon - arg - 6) >= sizeof(vids)) {
+			log_warnx("-V %s: not trunk:vids:path", arg);
+			usage();
+		}
+		memcpy(vids, arg + 6, (size_t)(colon - arg - 6));
+		vids[colon - arg - 6] = '\0';
+		if (vlan_set_parse(vids, &v->vids) == -1) {
+			log_warnx("-V %s: %s is not a list of VLANs 2..%d, "
+			    "such as 10,20,30-39", arg, vids, VLAN_MAX);
+			usage();
+		}
+	} else {
+		if ((colon = strchr(arg, ':')) == NULL ||
+		    (size_t)(colon - arg) >= sizeof(vid)) {
+			log_warnx("-V %s: not vid:path or trunk:vids:path",
+			    arg);
+			usage();
+		}
+		memcpy(vid, arg, (size_t)(colon - arg));
+		vid[colon - arg] = '\0';
+		v->vid = (uint16_t)strtonum(vid, 1, VLAN_MAX, &errstr);
+		if (errstr != NULL) {
+			log_warnx("-V %s: VLAN %s is %s (1..%d)", arg, vid,
+			    errstr, VLAN_MAX);
+			usage();
+		}
+	}
+	if (colon[1] == '\0') {
+		log_warnx("-V %s: no socket path", arg);
+		usage();
+	}
+	v->path = colon + 1;
+	cf->nvsock++;
+}
+
+/* Every socket needs a path of its own. */
+static void
+check_paths(const struct config *cf)
+{
+	const char *path[VSOCK_MAX + 3];
+	int n = 0, i, j;
+
+	path[n++] = cf->sockpath;
+	path[n++] = cf->ctlpath;
+	if (cf->streampath != NULL)
+		path[n++] = cf->streampath;
+	for (i = 0; i < cf->nvsock; i++)
+		path[n++] = cf->vsock[i].path;
+	for (i = 1; i < n; i++)
+		for (j = 0; j < i; j++)
+			if (strcmp(path[i], path[j]) == 0) {
+				log_warnx("%s: each socket needs a path of its "
+				    "own", path[i]);
+				usage();
+			}
 }
 
 /* An IPv4 address/cidrbits or an IPv6 address6/prefixlen, once each. */
@@ -121,10 +232,12 @@ options_parse(int argc, char *argv[], struct config *cf)
 	cf->max_age = DEFAULT_AGE;
 	cf->stall_ms = DEFAULT_STALL;
 	cf->mac_limit = DEFAULT_MACS;
+	cf->storm.rate = DEFAULT_STORM;
+	cf->storm.burst = DEFAULT_STORM;
 	cf->secure = 1;
-	while ((ch = getopt(argc, argv, "A:b:cdf:g:i:jk:M:p:q:st:UW:w:x")) !=
-	    -1) {
-		daemon_only |= strchr("AbdgiMqtUW", ch) != NULL;
+	while ((ch = getopt(argc, argv,
+	    "A:b:cdf:g:i:jk:L:M:p:q:sT:t:UV:W:w:x")) != -1) {
+		daemon_only |= strchr("AbdgiLMqTtUVW", ch) != NULL;
 		switch (ch) {
 		case 'A':
 			cf->max_age = (time_t)number(ch, 1, MAX_AGE,
@@ -158,6 +271,9 @@ options_parse(int argc, char *argv[], struct config *cf)
 		case 'j':
 			cf->json = 1;
 			break;
+		case 'L':
+			storm_option(optarg, &cf->storm);
+			break;
 		case 'M':
 			cf->mac_limit = (uint32_t)number(ch, 1, MAX_MACS,
 			    "MAC limit", "");
@@ -168,11 +284,22 @@ options_parse(int argc, char *argv[], struct config *cf)
 		case 'q':
 			cf->streampath = optarg;
 			break;
+		case 'T':
+			if (vlan_set_parse(optarg, &cf->tap_vids) == -1) {
+				log_warnx("-T %s: not a list of VLANs 2..%d, "
+				    "such as 10,20,30-39", optarg, VLAN_MAX);
+				usage();
+			}
+			cf->tap_trunk = 1;
+			break;
 		case 't':
 			cf->tapname = optarg;
 			break;
 		case 'U':
 			cf->secure = 0;
+			break;
+		case 'V':
+			vlan_socket(optarg, cf);
 			break;
 		case 'W':
 			cf->stall_ms = (int)number(ch, 10, MAX_STALL,
@@ -212,12 +339,7 @@ options_parse(int argc, char *argv[], struct config *cf)
 	}
 	if (argc > 2)
 		usage();
-	if (cf->streampath != NULL && (strcmp(cf->streampath,
-	    cf->sockpath) == 0 || strcmp(cf->streampath, cf->ctlpath) == 0)) {
-		log_warnx("-q %s: the stream socket needs a path of its own",
-		    cf->streampath);
-		usage();
-	}
+	check_paths(cf);
 	for (; argc > 0; argc--, argv++)
 		operand(argv[0], cf);
 	if (cf->secure && !cf->net.has4 && !cf->net.has6) {

@@ -10,9 +10,20 @@
 #include <stdint.h>
 
 #include "filter.h"
+#include "storm.h"
+#include "vlan.h"
 
 #define VKNET_GROUP	"vknet"
 #define MAX_PORTS	4096
+#define VSOCK_MAX	16	/* -V sockets */
+
+/* -V: a socket whose clients are access ports of a VLAN, or trunks. */
+struct vsock {
+	const char	*path;
+	uint16_t	 vid;
+	int		 trunk;
+	struct vlan_set	 vids;		/* a trunk's tagged VLANs */
+};
 
 struct config {
 	const char	*sockpath;
@@ -27,6 +38,11 @@ struct config {
 	time_t		 max_age;
 	int		 stall_ms;	/* -W */
 	uint32_t	 mac_limit;	/* -M */
+	struct storm_limit storm;	/* -L */
+	struct vsock	 vsock[VSOCK_MAX];	/* -V */
+	int		 nvsock;
+	int		 tap_trunk;	/* -T */
+	struct vlan_set	 tap_vids;
 	int		 debug;
 	int		 secure;
 	int		 client;	/* 'c', 'f', 'k', 's': talk to a daemon */

@@ -14,12 +14,14 @@
 
 #include "ether.h"
 
-#define FRAME_RXMAX	(FRAME_MAX + 1)	/* a giant shows as this long */
+/* A frame and the 802.1Q tag of a trunk; a giant shows as one more. */
+#define FRAME_RXMAX	(FRAME_MAX + 4 + 1)
 
 struct frame {
 	uint32_t	 refs;
 	uint32_t	 len;
-	uint8_t		*data;		/* FRAME_RXMAX bytes */
+	uint8_t		*data;		/* FRAME_RXMAX bytes, untagged */
+	uint16_t	 vid;		/* its VLAN (vlan.h) */
 };
 
 int		 pool_init(uint32_t nframes);

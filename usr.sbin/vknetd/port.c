@@ -16,6 +16,10 @@
  * meanwhile, is the switch's policy; port_discard() empties a stalled
  * queue.
  *
+ * A trunk port's frames are tagged on the way out (vlan.h): the tag
+ * goes between the addresses and the rest as one more piece of the
+ * write, so the frame, shared with other queues, is never copied.
+ *
  * A stream port (QEMU's "-netdev stream") has no message boundaries:
  * each frame follows its length as a 4-byte big-endian integer, and
  * the kernel cuts the stream wherever it likes.  So it gets a
@@ -390,11 +394,37 @@ lost_one(struct port *p)
 	dequeue(p);
 }
 
+/*
+ * The pieces of frame f as port p sends it, into iov[0..2]: on a trunk,
+ * a frame of another VLAN than 1 gets its tag, and so does one of VLAN
+ * 1 that carries a tag of its own, which would be taken for ours.
+ */
+static int
+frame_iov(const struct port *p, struct frame *f, struct iovec *iov,
+    uint8_t tag[VLAN_TAG])
+{
+	if (p->trunk == NULL || (f->vid == VLAN_NATIVE &&
+	    !vlan_tagged(f->data, f->len))) {
+		iov[0].iov_base = f->data;
+		iov[0].iov_len = f->len;
+		return (1);
+	}
+	vlan_tag(tag, f->vid);
+	iov[0].iov_base = f->data;
+	iov[0].iov_len = 2 * MAC_LEN;
+	iov[1].iov_base = tag;
+	iov[1].iov_len = VLAN_TAG;
+	iov[2].iov_base = f->data + 2 * MAC_LEN;
+	iov[2].iov_len = f->len - 2 * MAC_LEN;
+	return (3);
+}
+
 static void
 flush_seqpacket(struct port *p)
 {
 	struct mmsghdr mm[SEND_BURST];
-	struct iovec iov[SEND_BURST];
+	struct iovec iov[3 * SEND_BURST];
+	uint8_t tag[SEND_BURST][VLAN_TAG];
 	struct frame *f;
 	int n, sent, i;
 
@@ -404,10 +434,9 @@ flush_seqpacket(struct port *p)
 		for (i = 0; i < n; i++) {
 			f = p->txq->f[(p->qhead + (uint32_t)i) %
 			    PORT_QLEN];
-			iov[i].iov_base = f->data;
-			iov[i].iov_len = f->len;
-			mm[i].msg_hdr.msg_iov = &iov[i];
-			mm[i].msg_hdr.msg_iovlen = 1;
+			mm[i].msg_hdr.msg_iov = &iov[3 * i];
+			mm[i].msg_hdr.msg_iovlen = (size_t)frame_iov(p, f,
+			    &iov[3 * i], tag[i]);
 		}
 		sent = sendmmsg(p->fd, mm, (unsigned int)n,
 		    MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -423,11 +452,17 @@ flush_seqpacket(struct port *p)
 static void
 flush_tap(struct port *p)
 {
+	uint8_t tag[VLAN_TAG];
+	struct iovec iov[3];
 	struct frame *f;
+	ssize_t want;
+	int n;
 
 	while (p->qlen > 0) {
 		f = p->txq->f[p->qhead];
-		if (write(p->fd, f->data, f->len) == (ssize_t)f->len)
+		n = frame_iov(p, f, iov, tag);
+		want = (ssize_t)f->len + (n > 1 ? VLAN_TAG : 0);
+		if (writev(p->fd, iov, n) == want)
 			sent_one(p);
 		else if (io_full(errno))
 			return;

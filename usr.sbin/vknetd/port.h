@@ -23,6 +23,8 @@
 
 #include "peer.h"
 #include "pool.h"
+#include "storm.h"
+#include "vlan.h"
 
 #define PORT_BATCH	32	/* frames read from one port per turn */
 
@@ -59,6 +61,9 @@ enum drop_reason {
 	DROP_ERROR,		/* the write failed otherwise */
 	DROP_HOSTMAC,		/* a client sent from the host's MAC */
 	DROP_MACLIMIT,		/* from a MAC past the port's -M limit */
+	DROP_STORM,		/* flooded past the port's -L rate */
+	DROP_LOOP,		/* to or from a port the loop guard blocked */
+	DROP_VLAN,		/* tagged for a VLAN its trunk does not carry */
 	DROP_NREASONS
 };
 
@@ -69,6 +74,7 @@ struct port_stats {
 	uint64_t	tx_bytes;
 	uint64_t	drops[DROP_NREASONS];
 	uint64_t	stalls;		/* times declared stalled */
+	uint64_t	blocks;		/* times blocked by the loop guard */
 };
 
 enum stream_status {
@@ -82,6 +88,10 @@ enum port_status {
 	PORT_STARVED,		/* stopped: the pool is empty */
 	PORT_CLOSED		/* the peer has gone or broke the framing */
 };
+
+/* port.flags */
+#define PORT_BLOCKED	0x1	/* the loop guard's: only probes pass */
+#define PORT_SWITCH	0x2	/* loop probes came in: a switch behind it */
 
 struct txq;			/* a port's output queue (port.c) */
 struct stream;			/* a stream port's reassembly (port.c) */
@@ -109,8 +119,23 @@ struct port {
 	int		 waiting;	/* held back by a full queue or pool */
 	int		 next_waiter;	/* id + 1 of the next one held */
 	int		 waiters;	/* id + 1 of the first it holds */
+	struct storm	 storm;		/* what it may still flood (-L) */
+	struct storm	 probes;	/* loop probes it may still bring */
+	int		 flags;		/* PORT_BLOCKED, PORT_SWITCH */
+	uint16_t	 vid;		/* an access port's VLAN */
+	const struct vlan_set *trunk;	/* or a trunk's tagged VLANs */
+	long long	 hold_ms;	/* blocked: until then, at least */
 	struct port_stats st;
 };
+
+/* Is the port in VLAN vid?  A trunk is in VLAN 1 too, untagged. */
+static inline int
+port_in_vlan(const struct port *p, uint16_t vid)
+{
+	if (p->trunk != NULL)
+		return (vid == VLAN_NATIVE || vlan_member(p->trunk, vid));
+	return (p->vid == vid);
+}
 
 /*
  * Called for each frame a port brings in, holding its own reference;

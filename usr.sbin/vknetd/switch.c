@@ -57,13 +57,16 @@
 
 #include "ether.h"
 #include "log.h"
+#include "loopguard.h"
 #include "machash.h"
 #include "monitor.h"
 #include "pollset.h"
 #include "pool.h"
 #include "port.h"
 #include "siphash.h"
+#include "storm.h"
 #include "switch.h"
+#include "vlan.h"
 
 #define POOL_FRAMES	8192	/* 68 MiB of address space, used as needed */
 #define POOL_WAIT	(-1)	/* port.waiting: for buffers, not a port */
@@ -95,6 +98,9 @@ static const char *drop_names[DROP_NREASONS] = {
 	[DROP_STALLED] = "stalled peer",
 	[DROP_QFULL] = "queue full",
 	[DROP_ERROR] = "write error",
+	[DROP_STORM] = "storm",
+	[DROP_LOOP] = "loop guard",
+	[DROP_VLAN] = "VLAN",
 };
 
 const char *
@@ -115,6 +121,7 @@ port_stats_add(struct port_stats *sum, const struct port_stats *st)
 	for (r = 0; r < DROP_NREASONS; r++)
 		sum->drops[r] += st->drops[r];
 	sum->stalls += st->stalls;
+	sum->blocks += st->blocks;
 }
 
 /* Port id as the logs name it: its number and who is behind it. */
@@ -219,6 +226,7 @@ switch_init(struct vswitch *sw, struct pollfd *pfd, int maxports,
 		switch_free(sw);
 		return (-1);
 	}
+	loop_init(sw);
 	/*
 	 * Slots are not initialised here: ids are handed out lowest first,
 	 * so only slots below `high' are ever polled or read, and each is
@@ -270,6 +278,7 @@ switch_add_port(struct vswitch *sw, enum port_kind kind, int fd)
 	p = &sw->ports[id];
 	memset(p, 0, sizeof(*p));
 	p->fd = fd;
+	p->vid = VLAN_NATIVE;
 	if (port_open(p, id, kind) == -1)
 		return (-1);
 	p->since = sw->now;
@@ -283,6 +292,7 @@ switch_add_port(struct vswitch *sw, enum port_kind kind, int fd)
 		strcpy(p->name, "vknetd");
 	else
 		peer_name(p->pid, p->name);
+	storm_start(&p->storm, &sw->storm, sw->now_ms);
 	p->slot = sw->nactive;
 	sw->active[sw->nactive++] = id;
 	if (kind == PORT_TAP)
@@ -294,6 +304,15 @@ switch_add_port(struct vswitch *sw, enum port_kind kind, int fd)
 		sw->high = id + 1;
 	log_info("%s connected", who(sw, id, buf));
 	return (id);
+}
+
+/* Make port id an access port of VLAN vid, or a trunk of `trunk'. */
+void
+switch_port_vlan(struct vswitch *sw, int id, uint16_t vid,
+    const struct vlan_set *trunk)
+{
+	sw->ports[id].vid = trunk != NULL ? VLAN_NATIVE : vid;
+	sw->ports[id].trunk = trunk;
 }
 
 void
@@ -389,8 +408,8 @@ flush(struct vswitch *sw, int id)
 }
 
 /* Every port that got frames in this batch sends what it can. */
-static void
-flush_dirty(struct vswitch *sw)
+void
+switch_flush(struct vswitch *sw)
 {
 	int i, id;
 
@@ -422,6 +441,11 @@ output(struct vswitch *sw, struct fate *f, int out, struct frame *fr)
 	    FILTER_PASS) {
 		f->ndrop++;
 		drop(ip, f, DROP_FILTERED);
+		return;
+	}
+	if (op->flags & PORT_BLOCKED) {
+		f->ndrop++;
+		drop(op, f, DROP_LOOP);
 		return;
 	}
 	if (op->stalled) {
@@ -523,13 +547,33 @@ check_claim(struct vswitch *sw, int in, const uint8_t *frame, size_t len)
 		if (host_addr(sw->secure, &cl[i]))
 			return (FILTER_ADDR_OWNED);
 		owner_key(sw, &cl[i], key);
-		owner = machash_lookup(sw->owners, key, sw->now);
+		owner = machash_lookup(sw->owners, 0, key, sw->now);
 		if ((owner != MACHASH_NONE && owner != in) ||
-		    machash_learn(sw->owners, key, in, sw->now,
+		    machash_learn(sw->owners, 0, key, in, sw->now,
 		    sw->mac_limit) == MACHASH_LIMIT)
 			return (FILTER_ADDR_OWNED);
 	}
 	return (FILTER_PASS);
+}
+
+/*
+ * Storm control: may port id flood one more frame?  The host's own
+ * broadcasts are trusted; with -b the TAP carries a LAN, which is
+ * limited like a guest.  The excess is logged at most every 10 s.
+ */
+static int
+may_flood(struct vswitch *sw, int id)
+{
+	static struct log_limit storming = LOG_LIMIT(10);
+	struct port *p = &sw->ports[id];
+
+	if ((p->kind == PORT_TAP && !sw->storm_tap) ||
+	    storm_take(&p->storm, &sw->storm, sw->now_ms))
+		return (1);
+	log_limited(&storming, sw->now, "port %d (%s, pid %d) floods more "
+	    "than %u frames a second: storm, dropping the excess", id,
+	    port_kind_name(p->kind), (int)p->pid, sw->storm.rate);
+	return (0);
 }
 
 /* The life of a frame, from the port it came in on to its way out. */
@@ -543,8 +587,24 @@ forward(struct vswitch *sw, struct fate *f, struct frame *fr)
 
 	ip->st.rx_frames++;
 	ip->st.rx_bytes += f->len;
-	if (!frame_size_ok(f->len)) {
+	/* From here on the frame is untagged, its VLAN in fr->vid. */
+	fr->vid = ip->vid;
+	if (ip->trunk != NULL &&
+	    vlan_untag(ip->trunk, fr->data, &fr->len, &fr->vid) == -1) {
+		drop(ip, f, DROP_VLAN);
+		return;
+	}
+	f->vid = fr->vid;
+	if (!frame_size_ok(fr->len)) {
 		drop(ip, f, DROP_SIZE);
+		return;
+	}
+	if (probe_is(frame, fr->len)) {
+		loop_probe_in(sw, f, fr);
+		return;
+	}
+	if (ip->flags & PORT_BLOCKED) {
+		drop(ip, f, DROP_LOOP);
 		return;
 	}
 	if (mac_is_group(frame + MAC_LEN)) {
@@ -556,16 +616,16 @@ forward(struct vswitch *sw, struct fate *f, struct frame *fr)
 		return;
 	}
 	if (sw->secure != NULL && ip->kind != PORT_TAP &&
-	    ((f->verdict = filter_guest(sw->secure, frame, f->len)) !=
+	    ((f->verdict = filter_guest(sw->secure, frame, fr->len)) !=
 	    FILTER_PASS ||
-	    (f->verdict = check_claim(sw, f->in, frame, f->len)) !=
+	    (f->verdict = check_claim(sw, f->in, frame, fr->len)) !=
 	    FILTER_PASS)) {
 		drop(ip, f, DROP_FILTERED);
 		return;
 	}
 	/* The TAP carries the host's side, with -b a whole LAN: no limit. */
-	switch (machash_learn(sw->mac, frame + MAC_LEN, f->in, sw->now,
-	    ip->kind == PORT_TAP ? 0 : sw->mac_limit)) {
+	switch (machash_learn(sw->mac, fr->vid, frame + MAC_LEN, f->in,
+	    sw->now, ip->kind == PORT_TAP ? 0 : sw->mac_limit)) {
 	case MACHASH_LIMIT:
 		if (log_limit_due(&limit_log, sw->now))
 			log_limited(&limit_log, sw->now, "%s: MAC limit of %u "
@@ -582,23 +642,47 @@ forward(struct vswitch *sw, struct fate *f, struct frame *fr)
 	default:
 		break;
 	}
-	if (host_mac(sw, frame) && sw->tap != -1 && f->in != sw->tap) {
+	if (host_mac(sw, frame) && sw->tap != -1 && f->in != sw->tap &&
+	    port_in_vlan(&sw->ports[sw->tap], fr->vid)) {
 		f->out = sw->tap;
 		output(sw, f, f->out, fr);
 		return;
 	}
 	if (!mac_is_group(frame) &&
-	    (f->out = machash_lookup(sw->mac, frame, sw->now)) !=
+	    (f->out = machash_lookup(sw->mac, fr->vid, frame, sw->now)) !=
 	    MACHASH_NONE) {
 		/* A destination behind the ingress port needs no copy. */
 		if (f->out != f->in)
 			output(sw, f, f->out, fr);
 		return;
 	}
+	if (!may_flood(sw, f->in)) {
+		drop(ip, f, DROP_STORM);
+		return;
+	}
 	f->out = FATE_ALL;
 	for (i = 0; i < sw->nactive; i++)
-		if (sw->active[i] != f->in)
+		if (sw->active[i] != f->in &&
+		    port_in_vlan(&sw->ports[sw->active[i]], fr->vid))
 			output(sw, f, sw->active[i], fr);
+}
+
+/*
+ * A frame of the switch's own (a loop probe) for port out, queued
+ * unfiltered: 1 if it was, 0 if the port cannot take it now.
+ */
+int
+switch_emit(struct vswitch *sw, int out, struct frame *fr)
+{
+	struct port *op = &sw->ports[out];
+
+	if (op->stalled || port_enqueue(op, fr) == -1)
+		return (0);
+	if (!op->dirty) {
+		op->dirty = 1;
+		sw->dirty[sw->ndirty++] = out;
+	}
+	return (1);
 }
 
 /*
@@ -637,7 +721,7 @@ read_port(struct vswitch *sw, int id)
 		sw->ports[id].partial_ms = 0;
 	else if (sw->ports[id].partial_ms == 0)
 		sw->ports[id].partial_ms = sw->now_ms;
-	flush_dirty(sw);
+	switch_flush(sw);
 	return (st == PORT_CLOSED ? -1 : 0);
 }
 
@@ -749,6 +833,7 @@ switch_tick(struct vswitch *sw, long long now_ms)
 		close_cut_streams(sw);
 	}
 	sw->now = now;
+	loop_tick(sw);
 	if (sw->nbacklog > 0 &&
 	    now_ms - sw->stall_check_ms >= sw->stall_ms / 4) {
 		sw->stall_check_ms = now_ms;

@@ -14,6 +14,8 @@
 #include "ether.h"
 #include "filter.h"
 #include "port.h"
+#include "storm.h"
+#include "vlan.h"
 
 struct monitor;
 
@@ -35,6 +37,7 @@ struct fate {
 	enum filter_verdict verdict;	/* why secure mode refused it */
 	int		nout;		/* egress ports that took it */
 	int		ndrop;		/* egress ports that lost it */
+	uint16_t	vid;		/* its VLAN, once known */
 };
 
 struct vswitch {
@@ -56,6 +59,8 @@ struct vswitch {
 	struct monitor	*mon;		/* control sessions (monitor.c) */
 	int		 stall_ms;	/* -W: a port taking nothing is stalled */
 	uint32_t	 mac_limit;	/* -M: MACs a client may have learned */
+	struct storm_limit storm;	/* -L: what a port may flood */
+	int		 storm_tap;	/* -b: the TAP's floods are limited too */
 	long long	 now_ms;	/* monotonic, per loop turn */
 	long long	 stall_check_ms; /* when queues were last looked at */
 	int		*dirty;		/* ports with frames to send now */
@@ -68,6 +73,9 @@ struct vswitch {
 	uint64_t	 refused;	/* clients turned away: table full */
 	int		 tap_gone;	/* the TAP failed: main() exits */
 	struct port_stats closed;	/* of the ports that have gone */
+	uint64_t	 loop_id;	/* in our loop probes (loopguard.c) */
+	uint8_t		 loop_mac[MAC_LEN]; /* their source */
+	long long	 probe_ms;	/* when to send the next */
 };
 
 int	switch_init(struct vswitch *, struct pollfd *, int maxports,
@@ -77,11 +85,15 @@ void	switch_free(struct vswitch *);
 int	switch_add_port(struct vswitch *, enum port_kind, int fd);
 void	switch_close_port(struct vswitch *, int id);
 uint32_t switch_forget_macs(struct vswitch *, int id);
+void	switch_port_vlan(struct vswitch *, int id, uint16_t vid,
+	    const struct vlan_set *trunk);
 void	switch_ready(struct vswitch *, int id, short revents);
 void	switch_host_mac(struct vswitch *, const uint8_t *mac);
 void	switch_tick(struct vswitch *, long long now_ms);
 void	switch_run_kicks(struct vswitch *);
 int	switch_timeout(const struct vswitch *);
+int	switch_emit(struct vswitch *, int out, struct frame *);
+void	switch_flush(struct vswitch *);
 const char *drop_reason_name(enum drop_reason);
 void	port_stats_add(struct port_stats *, const struct port_stats *);
 

@@ -7,7 +7,7 @@
  * address), detach.  A caller may connect as soon as we return.  After
  * that one poll loop (waiting through epoll, see pollset.c) does all
  * the work: new clients on the listeners (the SOCK_SEQPACKET socket
- * and, with -q, QEMU's stream socket), frames
+ * and, with -q, QEMU's stream socket, and with -V one per VLAN), frames
  * on the ports (see switch.c and port.c), MAC aging once a second, and
  * the sessions of the control socket beside the data socket: monitors,
  * stats requests and the administrator's commands (monitor.c).  Signal
@@ -59,7 +59,8 @@
 enum {
 	PFD_LISTEN,
 	PFD_STREAM,		/* -q, or fd -1 */
-	PFD_CONTROL,
+	PFD_VLAN,		/* -V: VSOCK_MAX of them */
+	PFD_CONTROL = PFD_VLAN + VSOCK_MAX,
 	PFD_MONITOR,
 	PFD_PORTS = PFD_MONITOR + SESSION_MAX
 };
@@ -71,6 +72,9 @@ static struct state {
 	int		 listen_fd;
 	const char	*streampath;
 	int		 stream_fd;
+	const char	*vlan_path[VSOCK_MAX];
+	int		 vlan_fd[VSOCK_MAX];
+	int		 nvlan;		/* of them open */
 	const char	*ctlpath;
 	int		 ctl_fd;
 	struct tap	 tap;
@@ -116,6 +120,11 @@ teardown(void)
 	if (st.stream_fd != -1) {
 		close(st.stream_fd);
 		unlink(st.streampath);
+	}
+	while (st.nvlan > 0) {
+		st.nvlan--;
+		close(st.vlan_fd[st.nvlan]);
+		unlink(st.vlan_path[st.nvlan]);
 	}
 	if (st.ctl_fd != -1) {
 		close(st.ctl_fd);
@@ -279,15 +288,20 @@ detach(void)
 	close(ready[1]);
 }
 
+/* New clients on a listener; of a -V socket, v says which VLANs. */
 static void
-accept_clients(struct vswitch *sw, int lfd, enum port_kind kind)
+accept_clients(struct vswitch *sw, int lfd, enum port_kind kind,
+    const struct vsock *v)
 {
 	/* A member of the group can connect at will: a line per 10 s. */
 	static struct log_limit full = LOG_LIMIT(10), refused = LOG_LIMIT(10);
-	int fd, n;
+	int fd, n, id;
 
 	for (n = 0; n < 64 && (fd = listener_accept(lfd)) != -1; n++) {
-		if (switch_add_port(sw, kind, fd) == -1) {
+		if ((id = switch_add_port(sw, kind, fd)) != -1 && v != NULL)
+			switch_port_vlan(sw, id, v->vid, v->trunk ? &v->vids :
+			    NULL);
+		if (id == -1) {
 			if (errno == ENFILE)
 				log_limited(&full, sw->now, "port table full "
 				    "(%d): connection refused", sw->maxports);
@@ -300,7 +314,8 @@ accept_clients(struct vswitch *sw, int lfd, enum port_kind kind)
 }
 
 static void
-run(struct vswitch *sw, struct pollfd *pfd, const sigset_t *waitmask)
+run(struct vswitch *sw, struct pollfd *pfd, const sigset_t *waitmask,
+    const struct config *cf)
 {
 	int id, high, i;
 
@@ -327,9 +342,15 @@ run(struct vswitch *sw, struct pollfd *pfd, const sigset_t *waitmask)
 				monitor_ready(sw->mon, i,
 				    pfd[PFD_MONITOR + i].revents);
 		if (pfd[PFD_LISTEN].revents & POLLIN)
-			accept_clients(sw, pfd[PFD_LISTEN].fd, PORT_SEQPACKET);
+			accept_clients(sw, pfd[PFD_LISTEN].fd, PORT_SEQPACKET,
+			    NULL);
 		if (pfd[PFD_STREAM].revents & POLLIN)
-			accept_clients(sw, pfd[PFD_STREAM].fd, PORT_STREAM);
+			accept_clients(sw, pfd[PFD_STREAM].fd, PORT_STREAM,
+			    NULL);
+		for (i = 0; i < cf->nvsock; i++)
+			if (pfd[PFD_VLAN + i].revents & POLLIN)
+				accept_clients(sw, pfd[PFD_VLAN + i].fd,
+				    PORT_SEQPACKET, &cf->vsock[i]);
 		if (pfd[PFD_CONTROL].revents & POLLIN)
 			monitor_accept(sw->mon, pfd[PFD_CONTROL].fd);
 	}
@@ -382,6 +403,13 @@ main(int argc, char *argv[])
 	if (cf.streampath != NULL && (st.stream_fd = listener_open(
 	    cf.streampath, SOCK_STREAM, gr->gr_gid, 0660)) == -1)
 		startup_failed("cannot listen on %s", cf.streampath);
+	for (i = 0; i < cf.nvsock; i++) {
+		if ((st.vlan_fd[i] = listener_open(cf.vsock[i].path,
+		    SOCK_SEQPACKET, gr->gr_gid, 0660)) == -1)
+			startup_failed("cannot listen on %s", cf.vsock[i].path);
+		st.vlan_path[i] = cf.vsock[i].path;
+		st.nvlan++;
+	}
 	/* Watching every frame is root's, or the group's that -g names. */
 	st.ctlpath = cf.ctlpath;
 	if ((st.ctl_fd = listener_open(cf.ctlpath, SOCK_SEQPACKET,
@@ -408,12 +436,20 @@ main(int argc, char *argv[])
 	pfd[PFD_LISTEN].events = POLLIN;
 	pfd[PFD_STREAM].fd = st.stream_fd;
 	pfd[PFD_STREAM].events = POLLIN;
+	for (i = 0; i < VSOCK_MAX; i++) {
+		pfd[PFD_VLAN + i].fd = i < st.nvlan ? st.vlan_fd[i] : -1;
+		pfd[PFD_VLAN + i].events = POLLIN;
+	}
 	pfd[PFD_CONTROL].fd = st.ctl_fd;
 	pfd[PFD_CONTROL].events = POLLIN;
 	switch_tick(&sw, clock_ms());
 	sw.started = sw.now;
+	sw.storm = cf.storm;
+	sw.storm_tap = cf.bridge != NULL;
 	if (switch_add_port(&sw, PORT_TAP, st.tap.fd) == -1)
 		startup_failed("no port for the TAP");
+	if (cf.tap_trunk)
+		switch_port_vlan(&sw, sw.tap, VLAN_NATIVE, &cf.tap_vids);
 	for (i = 0; i < 2; i++) {
 		if ((own = i == 0 ? st.tap.name : cf.bridge) == NULL)
 			continue;
@@ -434,7 +470,7 @@ main(int argc, char *argv[])
 	    cf.address6 != NULL ? " " : "",
 	    cf.address6 != NULL ? cf.address6 : "");
 
-	run(&sw, pfd, &waitmask);
+	run(&sw, pfd, &waitmask, &cf);
 
 	gone = sw.tap_gone;
 	monitor_free(sw.mon);
