@@ -61,12 +61,13 @@ table(uint32_t capacity, time_t max_age)
 }
 
 static void
-walk_cb(const uint8_t *mac, int port, time_t seen, void *arg)
+walk_cb(uint16_t vid, const uint8_t *mac, int port, time_t seen, void *arg)
 {
 	struct walk_state *ws = arg;
 	int i;
 
 	ws->calls++;
+	ATF_CHECK_EQ(vid, VID);
 	for (i = 0; i < ws->nwant; i++) {
 		if (memcmp(ws->want[i].mac, mac, 6) != 0)
 			continue;
@@ -569,7 +570,7 @@ ATF_TC_BODY(same_mac_two_vlans_two_entries, tc)
 	ATF_CHECK_EQ(machash_lookup(mh, 10, a, 100), 1);
 	ATF_CHECK_EQ(machash_lookup(mh, 20, a, 100), 2);
 	ATF_CHECK_EQ(machash_lookup(mh, 30, a, 100), MACHASH_NONE);
-	machash_walk_vlan(mh, vid_cb, ports);
+	machash_walk(mh, vid_cb, ports);
 	ATF_CHECK_EQ(ports[0], 1);
 	ATF_CHECK_EQ(ports[1], 2);
 	/* Learning it again in one VLAN moves nothing in the other. */

@@ -39,6 +39,7 @@
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 struct key {
+	uint16_t	vid;
 	uint8_t		mac[MAC_LEN];
 };
 
@@ -75,8 +76,9 @@ next(void)
 static struct key
 key_of(unsigned int i)
 {
-	struct key k = { { 0x02, (uint8_t)(i * 37), 0, 0, (uint8_t)(i >> 3),
-	    (uint8_t)i } };
+	/* Pairs of keys share a MAC in two VLANs. */
+	struct key k = { (uint16_t)(1 + (i & 1) * 9), { 0x02,
+	    (uint8_t)(i / 2 * 37), 0, 0, (uint8_t)(i >> 4), (uint8_t)(i / 2) } };
 
 	return (k);
 }
@@ -84,7 +86,7 @@ key_of(unsigned int i)
 static int
 key_eq(const struct key *a, const struct key *b)
 {
-	return (memcmp(a->mac, b->mac, MAC_LEN) == 0);
+	return (a->vid == b->vid && memcmp(a->mac, b->mac, MAC_LEN) == 0);
 }
 
 static struct entry *
@@ -200,7 +202,7 @@ learn(struct machash *h, const struct key *k, int port, time_t now)
 {
 	enum machash_learned want = model_learn(k, port, now);
 
-	assert(machash_learn(h, k->mac, port, now, m.limit) == want);
+	assert(machash_learn(h, k->vid, k->mac, port, now, m.limit) == want);
 }
 
 static void
@@ -208,16 +210,17 @@ lookup(struct machash *h, const struct key *k, time_t now)
 {
 	int want = model_lookup(k, now);
 
-	assert(machash_lookup(h, k->mac, now) == want);
+	assert(machash_lookup(h, k->vid, k->mac, now) == want);
 }
 
 /* Each entry the table shows is one of the model's, shown once. */
 static void
-walked(const uint8_t *mac, int port, time_t seen, void *arg)
+walked(uint16_t vid, const uint8_t *mac, int port, time_t seen, void *arg)
 {
 	struct key k;
 	struct entry *e;
 
+	k.vid = vid;
 	memcpy(k.mac, mac, MAC_LEN);
 	assert((e = find(&k)) != NULL && e->port == port &&
 	    e->seen == seen && !e->walked);

@@ -102,7 +102,7 @@ _Static_assert(sizeof(struct vkmon_rec) == 48, "vkmon_rec has holes");
  * The records of a "stats" reply.  Every one begins with a ctl_hdr;
  * len is the whole record's, header included.
  */
-#define CTL_VERSION	1
+#define CTL_VERSION	2
 
 enum ctl_rec_type {
 	CTL_REC_SWITCH = 1,
@@ -162,6 +162,7 @@ struct ctl_switch {
 
 #define CTL_PORT_STALLED 0x1		/* frames for it are being dropped */
 #define CTL_PORT_BLOCKED 0x2		/* not read: its frames wait for room */
+#define CTL_PORT_LOOP	0x4		/* the loop guard has blocked it */
 
 struct ctl_port {
 	struct ctl_hdr	hdr;
@@ -175,14 +176,16 @@ struct ctl_port {
 	uint32_t	queue;		/* frames waiting in its queue */
 	uint64_t	qbytes;		/* and their bytes */
 	uint32_t	flags;		/* CTL_PORT_* */
-	uint32_t	pad;
+	uint16_t	vid;		/* an access port's VLAN; 0: a trunk */
+	uint16_t	pad;
+	uint64_t	loop_blocks;	/* times the loop guard blocked it */
 	struct ctl_counters c;
 };
 
 struct ctl_mac {
 	struct ctl_hdr	hdr;
 	uint8_t		mac[6];
-	uint8_t		pad[2];
+	uint16_t	vid;
 	int32_t		port;
 	uint32_t	pad2;
 	int64_t		age;		/* seconds since a frame came from it */

@@ -267,7 +267,7 @@ machash_count(const struct machash *h)
 }
 
 void
-machash_walk_vlan(const struct machash *h,
+machash_walk(const struct machash *h,
     void (*cb)(uint16_t, const uint8_t *, int, time_t, void *), void *arg)
 {
 	uint32_t b, i;
@@ -278,28 +278,4 @@ machash_walk_vlan(const struct machash *h,
 			e = &h->pool[i - 1];
 			cb(e->vid, e->mac, e->port, e->seen, arg);
 		}
-}
-
-/* The walk of callers that do not show VLANs yet (stats.c). */
-struct novlan {
-	void	(*cb)(const uint8_t *, int, time_t, void *);
-	void	 *arg;
-};
-
-static void
-drop_vid(uint16_t vid, const uint8_t *mac, int port, time_t seen, void *arg)
-{
-	const struct novlan *nv = arg;
-
-	(void)vid;
-	nv->cb(mac, port, seen, nv->arg);
-}
-
-void
-machash_walk(const struct machash *h,
-    void (*cb)(const uint8_t *, int, time_t, void *), void *arg)
-{
-	struct novlan nv = { cb, arg };
-
-	machash_walk_vlan(h, drop_vid, &nv);
 }

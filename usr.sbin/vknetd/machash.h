@@ -34,11 +34,8 @@ int		 machash_lookup(struct machash *, uint16_t vid,
 void		 machash_forget_port(struct machash *, int port);
 uint32_t	 machash_expire(struct machash *, time_t now);
 uint32_t	 machash_count(const struct machash *);
-void		 machash_walk_vlan(const struct machash *,
+void		 machash_walk(const struct machash *,
 		    void (*)(uint16_t vid, const uint8_t *mac, int port,
 		    time_t seen, void *), void *);
-void		 machash_walk(const struct machash *,
-		    void (*)(const uint8_t *mac, int port, time_t seen,
-		    void *), void *);
 
 #endif

@@ -218,6 +218,13 @@ port(const struct ctl_port *p, unsigned int ndrops)
 	json_u64("queue_bytes", p->qbytes);
 	json_bool("stalled", (p->flags & CTL_PORT_STALLED) != 0);
 	json_bool("blocked", (p->flags & CTL_PORT_BLOCKED) != 0);
+	json_bool("loop_blocked", (p->flags & CTL_PORT_LOOP) != 0);
+	json_u64("loop_blocks", p->loop_blocks);
+	if (p->vid == 0)
+		json_null("vlan");
+	else
+		json_u64("vlan", p->vid);
+	json_bool("trunk", p->vid == 0);
 	counters(&p->c, ndrops);
 	json_close('}');
 }
@@ -288,6 +295,7 @@ json_stats(const struct stats_reply *r)
 		json_open('{');
 		json_str("mac", mac_fmt(buf, r->mac[i].mac));
 		json_i64("port", r->mac[i].port);
+		json_u64("vlan", r->mac[i].vid);
 		json_i64("age", r->mac[i].age);
 		json_close('}');
 	}

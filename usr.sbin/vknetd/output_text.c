@@ -27,8 +27,8 @@
 #include "port.h"
 #include "switch.h"
 
-#define PORT_HEAD	"%5s %-6s %7s %-8s %-15s %9s %5s %5s %10s %12s " \
-			"%10s %12s %8s %6s %s\n"
+#define PORT_HEAD	"%5s %-6s %7s %-8s %-15s %9s %5s %5s %5s %10s " \
+			"%12s %10s %12s %8s %6s %s\n"
 #define DROP_WIDTH	13
 
 static const char *
@@ -90,7 +90,7 @@ header(const struct stats_reply *r)
 	    "s");
 }
 
-/* The traffic cells of a row, after its first eight. */
+/* The traffic cells of a row, after its first nine. */
 static void
 traffic(const char *cells[], char v[6][24], const struct ctl_counters *c)
 {
@@ -101,16 +101,32 @@ traffic(const char *cells[], char v[6][24], const struct ctl_counters *c)
 	snprintf(v[4], sizeof(v[4]), "%llu", drops_of(c));
 	snprintf(v[5], sizeof(v[5]), "%llu", (unsigned long long)c->stalls);
 	printf(PORT_HEAD, cells[0], cells[1], cells[2], cells[3], cells[4],
-	    cells[5], cells[6], cells[7], v[0], v[1], v[2], v[3], v[4], v[5],
-	    cells[8]);
+	    cells[5], cells[6], cells[7], cells[8], v[0], v[1], v[2], v[3],
+	    v[4], v[5], cells[9]);
+}
+
+/* A port's state, one word: "stalled,held", "loop", or "-". */
+static const char *
+flags(uint32_t f)
+{
+	static char buf[32];
+
+	buf[0] = '\0';
+	if (f & CTL_PORT_STALLED)
+		strcat(buf, ",stalled");
+	if (f & CTL_PORT_BLOCKED)
+		strcat(buf, ",blocked");
+	if (f & CTL_PORT_LOOP)
+		strcat(buf, ",loop");
+	return (buf[0] == '\0' ? "-" : buf + 1);
 }
 
 static void
 port_row(const struct ctl_port *p)
 {
 	char id[16], pid[16], user[64], name[CTL_NAMEMAX], up[32];
-	char macs[16], queue[16], v[6][24], *c;
-	const char *cells[9];
+	char macs[16], vid[16], queue[16], v[6][24], *c;
+	const char *cells[10];
 
 	snprintf(id, sizeof(id), "%d", (int)p->id);
 	snprintf(pid, sizeof(pid), "%d", (int)p->pid);
@@ -120,6 +136,10 @@ port_row(const struct ctl_port *p)
 			*c = '_';
 	snprintf(macs, sizeof(macs), "%u", p->macs);
 	snprintf(queue, sizeof(queue), "%u", p->queue);
+	if (p->vid == 0)
+		strcpy(vid, "trunk");
+	else
+		snprintf(vid, sizeof(vid), "%u", p->vid);
 	cells[0] = id;
 	cells[1] = output_kind(p);
 	cells[2] = pid;
@@ -127,18 +147,17 @@ port_row(const struct ctl_port *p)
 	cells[4] = or_dash(name);
 	cells[5] = duration(up, sizeof(up), p->up);
 	cells[6] = macs;
-	cells[7] = queue;
-	cells[8] = (p->flags & CTL_PORT_STALLED) != 0 ?
-	    ((p->flags & CTL_PORT_BLOCKED) != 0 ? "stalled,blocked" :
-	    "stalled") : (p->flags & CTL_PORT_BLOCKED) != 0 ? "blocked" : "-";
+	cells[7] = vid;
+	cells[8] = queue;
+	cells[9] = flags(p->flags);
 	traffic(cells, v, &p->c);
 }
 
 static void
 summary_row(const char *label, const struct ctl_counters *c)
 {
-	const char *cells[9] = { label, "-", "-", "-", "-", "-", "-", "-",
-	    "-" };
+	const char *cells[10] = { label, "-", "-", "-", "-", "-", "-", "-",
+	    "-", "-" };
 	char v[6][24];
 
 	traffic(cells, v, c);
@@ -187,7 +206,7 @@ text_stats(const struct stats_reply *r)
 	header(r);
 	putchar('\n');
 	printf(PORT_HEAD, "PORT", "KIND", "PID", "USER", "NAME", "UP", "MACS",
-	    "QUEUE", "FRAMES-IN", "BYTES-IN", "FRAMES-OUT", "BYTES-OUT",
+	    "VID", "QUEUE", "FRAMES-IN", "BYTES-IN", "FRAMES-OUT", "BYTES-OUT",
 	    "DROPS", "STALLS", "FLAGS");
 	for (i = 0; i < r->nport; i++) {
 		port_row(&r->port[i]);
@@ -204,10 +223,11 @@ text_stats(const struct stats_reply *r)
 	drop_row("gone", &r->sw.gone, ndrops);
 	drop_row("total", &total, ndrops);
 	putchar('\n');
-	printf("%-17s %5s %9s\n", "MAC", "PORT", "AGE");
+	printf("%-17s %5s %5s %9s\n", "MAC", "PORT", "VID", "AGE");
 	for (i = 0; i < r->nmac; i++)
-		printf("%-17s %5d %8llds\n", mac_fmt(mac, r->mac[i].mac),
-		    (int)r->mac[i].port, (long long)r->mac[i].age);
+		printf("%-17s %5d %5u %8llds\n", mac_fmt(mac, r->mac[i].mac),
+		    (int)r->mac[i].port, r->mac[i].vid,
+		    (long long)r->mac[i].age);
 }
 
 /* The drop reasons of a record, filtered with why: "a, b (why)". */

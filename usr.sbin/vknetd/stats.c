@@ -83,7 +83,8 @@ struct walk {
 };
 
 static void
-mac_record(const uint8_t *mac, int port, time_t seen, void *arg)
+mac_record(uint16_t vid, const uint8_t *mac, int port, time_t seen,
+    void *arg)
 {
 	struct walk *w = arg;
 	struct ctl_mac m;
@@ -93,6 +94,7 @@ mac_record(const uint8_t *mac, int port, time_t seen, void *arg)
 	m.hdr.type = CTL_REC_MAC;
 	m.hdr.len = sizeof(m);
 	memcpy(m.mac, mac, sizeof(m.mac));
+	m.vid = vid;
 	m.port = port;
 	m.age = (int64_t)(w->now - seen);
 	(void)fwrite(&m, sizeof(m), 1, w->fp);
@@ -136,7 +138,10 @@ stats_gather(FILE *fp, const struct vswitch *sw,
 		p.queue = pt->qlen;
 		p.qbytes = pt->qbytes;
 		p.flags = (pt->stalled ? CTL_PORT_STALLED : 0) |
-		    (pt->waiting ? CTL_PORT_BLOCKED : 0);
+		    (pt->waiting ? CTL_PORT_BLOCKED : 0) |
+		    (pt->flags & PORT_BLOCKED ? CTL_PORT_LOOP : 0);
+		p.vid = pt->trunk != NULL ? 0 : pt->vid;
+		p.loop_blocks = pt->st.blocks;
 		counters(&p.c, &pt->st);
 		(void)fwrite(&p, sizeof(p), 1, fp);
 	}
