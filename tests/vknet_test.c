@@ -458,7 +458,7 @@ TC(server_frames_both_ways, 60, "vknet -S carries frames of 14, 60, "
 {
 	static const size_t sizes[] = { 14, 60, 1514, 8320 };
 	uint8_t f[WIRE_MAX];
-	char what[64], err[4096];
+	char what[64], err[VKT_OUTMAX];
 	size_t i;
 	int c;
 
@@ -487,7 +487,7 @@ TC(server_stream_in_order, 90, "100000 small frames cross vknet -S in "
 	static uint8_t got[VKT_BUFSZ];
 	uint8_t f[60], mc[MAC_LEN], ml[MAC_LEN];
 	unsigned int sent, seen;
-	char err[4096];
+	char err[VKT_OUTMAX];
 	ssize_t n;
 	int c;
 
@@ -527,7 +527,7 @@ static void
 bad_stream(const void *bad, size_t len, int eof, const char *words)
 {
 	uint8_t f[60];
-	char err[4096];
+	char err[VKT_OUTMAX];
 	int c;
 
 	vkt_setup();
@@ -605,7 +605,7 @@ TC(server_runts_dropped, 60, "frames under 14 bytes from the link are "
 {
 	/* Room for a header; the runt sent is one byte short of it. */
 	uint8_t f[60], runt[ETHER_HDR];
-	char err[4096];
+	char err[VKT_OUTMAX];
 	int c;
 
 	vkt_setup();
@@ -625,7 +625,7 @@ TC(server_runts_dropped, 60, "frames under 14 bytes from the link are "
 TC(server_vknetd_gone, 60, "vknet -S ends with non-zero status when "
     "vknetd goes away")
 {
-	char err[4096];
+	char err[VKT_OUTMAX];
 	pid_t d;
 
 	vkt_setup();
@@ -638,7 +638,7 @@ TC(server_vknetd_gone, 60, "vknet -S ends with non-zero status when "
 TC(server_bad_socket, 60, "vknet -S on a path where no vknetd listens "
     "fails at once, naming the path")
 {
-	char err[4096];
+	char err[VKT_OUTMAX];
 
 	vkt_setup();
 	server_start(&srv, "./nowhere", NULL);
@@ -653,7 +653,7 @@ static void
 server_tap_started(void)
 {
 	long long end = clock_ms() + VKT_RUN_MS;
-	char err[4096];
+	char err[VKT_OUTMAX];
 
 	for (;;) {
 		get_file(SERVER_ERR, err, sizeof(err));
@@ -670,7 +670,7 @@ TC(server_auto_tap, 60, "vknet -S auto creates a TAP, names it, "
     "carries frames both ways through it and removes it at end of file")
 {
 	uint8_t f[1514];
-	char err[4096];
+	char err[VKT_OUTMAX];
 	int obs;
 
 	vkt_setup();
@@ -693,7 +693,7 @@ TC(server_auto_tap, 60, "vknet -S auto creates a TAP, names it, "
 TC(server_tap_bridge, 60, "vknet -S -b puts a named TAP into a bridge, "
     "creating both, and removes both at exit")
 {
-	char master[IFNAMSIZ], drv[32], err[4096];
+	char master[IFNAMSIZ], drv[32], err[VKT_OUTMAX];
 	long long end;
 
 	vkt_setup();
@@ -718,7 +718,7 @@ TC(server_tap_bridge, 60, "vknet -S -b puts a named TAP into a bridge, "
 TC(server_bridge_kept, 60, "a bridge that existed before vknet -S is "
     "still there after it")
 {
-	char master[IFNAMSIZ], err[4096];
+	char master[IFNAMSIZ], err[VKT_OUTMAX];
 
 	vkt_setup();
 	sh("ip link add vkbr1 type bridge");
@@ -1033,7 +1033,7 @@ TC(client_retry_forever, 60, "-r without a limit keeps starting ssh "
 TC(client_sigterm, 60, "SIGTERM ends vknet with status 0, ending and "
     "reaping ssh and removing the TAP it created")
 {
-	char pids[4][64], err[4096], tap[IFNAMSIZ];
+	char pids[4][64], err[VKT_OUTMAX], tap[IFNAMSIZ];
 	struct vkt_run r;
 	pid_t pid;
 
@@ -1436,7 +1436,7 @@ TC(ssh_auto_taps, 90, "auto TAPs on both sides of vknet over a real "
     "sshd: named, addressed by the test, pinging, carrying TCP, then "
     "removed")
 {
-	char err[4096], host[256], prefix[300], tap_a[IFNAMSIZ];
+	char err[VKT_OUTMAX], host[256], prefix[300], tap_a[IFNAMSIZ];
 	char tap_b[IFNAMSIZ];
 	struct vkt_run r;
 	long long end;

@@ -26,6 +26,7 @@
 #define VKT_SOCK	"./vknet.sock"
 #define VKT_PIDFILE	"./vknetd.pid"
 #define VKT_NET		"198.51.100.1/24"
+#define VKT_OUTMAX	32768	/* of a program's stdout or stderr kept */
 #define VKT_BUFSZ	65536	/* receive buffers: room for any giant */
 #define VKT_WAIT_MS	2000	/* for a frame that must arrive */
 #define VKT_NONE_MS	300	/* for one that must not */
@@ -45,8 +46,8 @@
 /* A program run to completion by vkt_run(). */
 struct vkt_run {
 	int	status;		/* exit code, or 128 + signal number */
-	char	out[4096];	/* its stdout and stderr, NUL-terminated */
-	char	err[4096];
+	char	out[VKT_OUTMAX];	/* its stdout and stderr, NUL-terminated */
+	char	err[VKT_OUTMAX];
 };
 
 /* The TAP named on stdout by the last daemon vkt_daemon() started. */

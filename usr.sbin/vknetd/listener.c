@@ -3,23 +3,18 @@
  * only if nobody answers on it: a live daemon's socket is never stolen,
  * while one left behind by a dead daemon (connection refused) is
  * replaced.  Only a directory no other user can change is used
- * (safepath.c), and the socket is made there in a private directory of
- * its own, 0600 by umask, given its group and mode (0660 and the vknet
- * group for the data sockets: the whole of vknetd's access control),
- * and only then renamed into place: no name is ever followed to set
- * up a file, and there is no moment when the socket is wider than it
- * should be.
+ * (safepath.c), and no name is ever followed to set up a file: the
+ * socket is created with its mode and given its group (0660 and the
+ * vknet group for the data sockets: the whole of vknetd's access
+ * control) without a symlink ever being followed.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 
 #include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -98,50 +93,52 @@ check_path(const char *path, int type)
 }
 
 /*
- * Bind s as `name' in the current directory, with its group and mode
- * set up where nobody else can reach it: in a private directory made
- * for the purpose, from which the finished socket is renamed into
- * place.  A rename replaces a symlink; it never follows one.
+ * Bind s at path with its mode and group, following no name: the mode
+ * comes from the umask at bind(2), so the socket is never wider than
+ * it should be, and the group is set with lchown(2), which changes a
+ * symlink put in its place, not what the link names.  safe_dir() has
+ * made sure no other user can put one there; if anything did, the
+ * socket that is there now is not ours and nothing is served on it.
  */
 static int
-bind_privately(int s, const char *name, int replace, gid_t gid, mode_t mode)
+bind_at(int s, const struct sockaddr_un *sun, int replace, gid_t gid,
+    mode_t mode)
 {
-	struct sockaddr_un sun;
-	char tmpdir[] = ".vknetd.XXXXXX";
+	const char *path = sun->sun_path;
+	struct stat sb;
 	mode_t omask;
-	int rc = -1;
+	int rc;
 
-	if (mkdtemp(tmpdir) == NULL) {
-		log_warn("mkdtemp");
+	/* A dead daemon's socket, checked just now, makes way. */
+	if (replace && unlink(path) == -1 && errno != ENOENT) {
+		log_warn("%s: cannot remove stale socket", path);
 		return (-1);
 	}
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/s", tmpdir);
-	omask = umask(0177);
-	if (bind(s, (struct sockaddr *)&sun, sizeof(sun)) == -1)
-		log_warn("bind");
-	else if (chown(sun.sun_path, (uid_t)-1, gid) == -1 ||
-	    chmod(sun.sun_path, mode) == -1)
-		log_warn("setting up the socket");
-	else if (renameat2(AT_FDCWD, sun.sun_path, AT_FDCWD, name,
-	    replace ? 0 : RENAME_NOREPLACE) == -1)
-		log_warn("putting the socket in place as %s", name);
-	else
-		rc = 0;
+	omask = umask(~mode & 0777);
+	rc = bind(s, (const struct sockaddr *)sun, sizeof(*sun));
 	umask(omask);
-	if (rc == -1)
-		(void)unlink(sun.sun_path);
-	(void)rmdir(tmpdir);
-	return (rc);
+	if (rc == -1) {
+		log_warn("%s", path);
+		return (-1);
+	}
+	if (lchown(path, (uid_t)-1, gid) == -1 || lstat(path, &sb) == -1) {
+		log_warn("%s", path);
+		return (-1);
+	}
+	if (!S_ISSOCK(sb.st_mode) || sb.st_uid != geteuid() ||
+	    sb.st_gid != gid || (sb.st_mode & 07777) != mode) {
+		log_warnx("%s: replaced while it was set up", path);
+		return (-1);
+	}
+	return (0);
 }
 
 int
 listener_open(const char *path, int type, gid_t gid, mode_t mode)
 {
 	struct sockaddr_un sun;
-	char dir[PATH_MAX], copy[PATH_MAX];
-	int s, cwd, replace, rc;
+	char dir[PATH_MAX];
+	int s, replace;
 
 	if (make_addr(path, &sun) == -1 || safe_dir(path, dir,
 	    sizeof(dir)) == -1 || (replace = check_path(path, type)) == -1)
@@ -151,26 +148,13 @@ listener_open(const char *path, int type, gid_t gid, mode_t mode)
 		log_warn("socket");
 		return (-1);
 	}
-	/* A private directory's path may not fit sun_path: go there. */
-	if ((cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
-	    chdir(dir) == -1) {
-		log_warn("%s", dir);
-		if (cwd != -1)
-			close(cwd);
+	if (bind_at(s, &sun, replace, gid, mode) == -1) {
 		close(s);
 		return (-1);
 	}
-	strcpy(copy, path);
-	rc = bind_privately(s, basename(copy), replace, gid, mode);
-	if (fchdir(cwd) == -1)
-		fatal("back to the working directory");
-	close(cwd);
-	if (rc == 0 && listen(s, BACKLOG) == -1) {
+	if (listen(s, BACKLOG) == -1) {
 		log_warn("%s", path);
 		unlink(path);
-		rc = -1;
-	}
-	if (rc == -1) {
 		close(s);
 		return (-1);
 	}

@@ -277,6 +277,7 @@ loop_tick(struct vswitch *sw)
 		fr->len = (uint32_t)probe_build(fr->data, sw->loop_mac,
 		    sw->loop_id, (uint32_t)id);
 		fr->vid = p->vid;	/* a trunk's: VLAN 1, untagged */
+		fr->own = 1;
 		(void)switch_emit(sw, id, fr);
 		frame_unref(fr);
 	}

@@ -65,6 +65,7 @@ pool_get(void)
 		return (NULL);
 	f->refs = 1;
 	f->len = 0;
+	f->own = 0;
 	return (f);
 }
 

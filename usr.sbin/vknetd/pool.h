@@ -22,6 +22,7 @@ struct frame {
 	uint32_t	 len;
 	uint8_t		*data;		/* FRAME_RXMAX bytes, untagged */
 	uint16_t	 vid;		/* its VLAN (vlan.h) */
+	uint8_t		 own;		/* the switch's own: not counted out */
 };
 
 int		 pool_init(uint32_t nframes);

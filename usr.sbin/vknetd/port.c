@@ -154,11 +154,16 @@ dequeue(struct port *p)
 	frame_unref(f);
 }
 
+/* Counted as traffic, unless it is one of the switch's own probes. */
 static void
 sent_one(struct port *p)
 {
-	p->st.tx_frames++;
-	p->st.tx_bytes += p->txq->f[p->qhead]->len;
+	const struct frame *f = p->txq->f[p->qhead];
+
+	if (!f->own) {
+		p->st.tx_frames++;
+		p->st.tx_bytes += f->len;
+	}
 	dequeue(p);
 }
 
