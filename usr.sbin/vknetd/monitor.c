@@ -74,7 +74,7 @@ struct session {
 	pid_t		 pid;		/* of the peer, from SO_PEERCRED */
 	uid_t		 uid;
 	time_t		 since;
-	time_t		 full_since;	/* monitor's socket full; 0: it is not */
+	time_t		 full_since;	/* monitor's socket full; 0: not */
 	uint64_t	 missed;	/* records lost, monitors only */
 	int		 unreported;	/* missed grew since the last record */
 	char		*reply;		/* the stats records being sent */

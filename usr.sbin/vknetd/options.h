@@ -29,7 +29,7 @@ struct config {
 	uint32_t	 mac_limit;	/* -M */
 	int		 debug;
 	int		 secure;
-	int		 client;	/* 'c', 'f', 'k', 's': talk to a daemon */
+	int		 client;	/* c, f, k, s: talk to a daemon */
 	int		 port;		/* -k, -f; CTL_PORT_ALL: -f all */
 	int		 json;		/* -j */
 	int		 hex;
