@@ -21,11 +21,10 @@
  *			per learned address, then a ctl_hdr of type
  *			CTL_REC_END, and closes.  Whole records are packed
  *			into messages of at most CTL_CHUNK bytes.
- *	"kill N"	disconnect port N (never the TAP);
- *	"forget N"	forget the MAC addresses learned on port N;
- *	"forget all"	forget every learned MAC address: each answered
- *			by CTL_OK, maybe followed by " " and a note, or a
- *			refusal.
+ *	"kill N"	disconnect port N (never the TAP): answered CTL_OK;
+ *	"forget N"	forget the MAC addresses learned on port N,
+ *	"forget all"	or every learned MAC address: answered CTL_OK, a
+ *			space and how many were forgotten, in decimal.
  *
  * A refusal (unknown command, no such port, too many sessions) is one
  * text message beginning with CTL_ERROR, after which the daemon closes.

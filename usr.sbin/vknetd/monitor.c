@@ -398,8 +398,7 @@ forget(struct monitor *m, int i, int id)
 	else
 		log_info("%u MAC addresses of port %d forgotten by uid %u, "
 		    "pid %d", n, id, (unsigned int)s->uid, (int)s->pid);
-	answer(s->fd, "%s %u MAC address%s forgotten", CTL_OK, n,
-	    n == 1 ? "" : "es");
+	answer(s->fd, "%s %u", CTL_OK, n);
 }
 
 static void
