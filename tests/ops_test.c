@@ -430,6 +430,39 @@ learned_pair(int c[3])
 	return (pid);
 }
 
+VKT_TC(stats_of_a_full_mac_table,
+    "vknetd -s -j with all 16384 MAC entries learned: a reply larger "
+    "than the socket holds arrives whole, every entry once")
+{
+	uint8_t f[64], mac[MAC_LEN];
+	struct vkt_run r;
+	char *flat;
+	pid_t pid;
+	int c, i;
+
+	vkt_setup();
+	pid = vkt_daemon(VKT_NET, "-M", "16384", NULL);
+	vkt_sync();
+	c = vkt_client();
+	for (i = 0; i < 16384; i++) {
+		vkt_mac(mac, (unsigned int)i);
+		mac[3] = 0x10;
+		vkt_send(c, f, vkt_frame(f, fr_bcast, mac, 0));
+	}
+	flat = stats_json(VKT_SOCK);
+	jis(flat, "16384", "macs");
+	jis(flat, "16384", "ports.1.macs");
+	jis(flat, "16384", "ports.1.in.frames");
+	jis(flat, "1", "mac_table.16383.port");
+	jabsent(flat, "mac_table.16384.port");
+	free(flat);
+	vkt_run(&r, NULL, VKNETD_PATH, "-f", "1", "-p", VKT_SOCK, NULL);
+	ATF_CHECK_MSG(r.status == 0 && strcmp(r.out,
+	    "16384 MAC addresses forgotten\n") == 0, "-f 1: exit %d: %s%s",
+	    r.status, r.out, r.err);
+	ATF_REQUIRE_EQ(vkt_stop(pid), 0);
+}
+
 /*
  * Monitors.
  */
@@ -824,6 +857,7 @@ ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, stats_json_every_field);
 	ATF_TP_ADD_TC(tp, stats_text_by_column);
+	ATF_TP_ADD_TC(tp, stats_of_a_full_mac_table);
 	ATF_TP_ADD_TC(tp, monitor_json_lines);
 	ATF_TP_ADD_TC(tp, eight_monitors_and_stats_answers);
 	ATF_TP_ADD_TC(tp, refusal_reaches_the_user);
