@@ -35,6 +35,7 @@
 #define CTL_SOCK	VKT_SOCK ".ctl"
 #define QSOCK		"./vknet.stream"
 #define NOBODY		65534
+#define NONAME		65533		/* a uid with no name */
 #define ODD_NAME	"a\"b\\c d"	/* a process name JSON must escape */
 #define STUCK_S		60	/* vknetd.8: a monitor that reads nothing */
 
@@ -737,6 +738,15 @@ as_member(void)
 		_exit(125);
 }
 
+/* Another member, whose uid has no name. */
+static void
+as_noname(void)
+{
+	if (setgroups(1, &member_gid) == -1 || setgid(NOBODY) == -1 ||
+	    setuid(NONAME) == -1)
+		_exit(125);
+}
+
 VKT_TC(control_socket_group,
     "The control socket is 0600 root:root without -g, and a user "
     "other than root cannot connect; with -g vknet it is 0660 group "
@@ -785,11 +795,11 @@ VKT_TC(control_socket_group,
 
 VKT_TC(monitors_per_user,
     "A user other than root gets 4 monitors, the 5th is refused with "
-    "the reason; root still gets one")
+    "the reason; the last of 8 is kept for root, who gets it")
 {
 	struct group *gr;
 	struct vkt_run r;
-	pid_t pid, mon[5];
+	pid_t pid, mon[8];
 	int i;
 
 	vkt_setup();
@@ -803,9 +813,59 @@ VKT_TC(monitors_per_user,
 	ATF_CHECK_MSG(r.status == 1 && strstr(r.err, ".ctl: uid 65534 has 4 "
 	    "monitors already\n") != NULL, "a 5th monitor: exit %d: %s",
 	    r.status, r.err);
-	mon[4] = monitor_as(NULL, sock, "/dev/null");
-	for (i = 0; i < 5; i++)
+	for (; i < 7; i++)
+		mon[i] = monitor_as(as_noname, sock, "/dev/null");
+	vkt_run(&r, as_noname, VKNETD_PATH, "-c", "-p", sock, NULL);
+	ATF_CHECK_MSG(r.status == 1 && strstr(r.err, ".ctl: the last "
+	    "monitor is kept for root\n") != NULL, "an 8th monitor: exit %d: "
+	    "%s", r.status, r.err);
+	mon[7] = monitor_as(NULL, sock, "/dev/null");
+	for (i = 0; i < 8; i++)
 		ATF_CHECK_EQ(vkt_kill(mon[i], SIGINT), 0);
+	ATF_REQUIRE_EQ(vkt_stop(pid), 0);
+}
+
+VKT_TC(user_without_a_name,
+    "A port whose peer's uid has no name shows the number as USER in "
+    "the text, and null as user in the JSON, with the uid")
+{
+	const char *argv[] = { VKNET_PATH, "-E", NULL, "sleep", "30", NULL };
+	struct group *gr;
+	struct vkt_run r;
+	char *flat, *text, buf[32];
+	long long end;
+	pid_t pid, peer;
+
+	vkt_setup();
+	ATF_REQUIRE((gr = getgrnam("vknet")) != NULL);
+	member_gid = gr->gr_gid;
+	public_socket();
+	pid = vkt_daemon("-p", sock, VKT_NET, NULL);
+	argv[2] = sock;
+	peer = vkt_spawn(as_noname, argv);
+	/*
+	 * Once vknet has become sleep it has connected, and the daemon
+	 * accepts clients before it reads a new control session's command.
+	 */
+	snprintf(buf, sizeof(buf), "/proc/%d/comm", (int)peer);
+	for (end = clock_ms() + VKT_RUN_MS; (text = vkt_slurp(buf)) != NULL &&
+	    strcmp(text, "sleep\n") != 0; free(text)) {
+		if (clock_ms() >= end)
+			atf_tc_fail("vknet -E did not become sleep: %s", text);
+		vkt_nap(10);
+	}
+	free(text);
+	flat = stats_json(sock);
+	jis(flat, "2", "port_count");
+	jis(flat, "65533", "ports.1.uid");
+	jis(flat, "null", "ports.1.user");
+	free(flat);
+	run_sh(&r, NULL, "%s -s -p %s >stats.txt", VKNETD_PATH, sock);
+	text = vkt_slurp("stats.txt");
+	ATF_CHECK_MSG(vkt_cell(text, "1", "USER", buf, sizeof(buf)) == 0 &&
+	    strcmp(buf, "65533") == 0, "USER of port 1:\n%s", text);
+	free(text);
+	(void)vkt_kill(peer, SIGTERM);
 	ATF_REQUIRE_EQ(vkt_stop(pid), 0);
 }
 
@@ -865,6 +925,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, forget_port_then_all);
 	ATF_TP_ADD_TC(tp, control_socket_group);
 	ATF_TP_ADD_TC(tp, monitors_per_user);
+	ATF_TP_ADD_TC(tp, user_without_a_name);
 	ATF_TP_ADD_TC(tp, stuck_monitor_is_closed);
 	return (atf_no_error());
 }
