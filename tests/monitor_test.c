@@ -52,26 +52,6 @@
 
 enum { A = 1, B, C };			/* clients' MACs are vkt_mac(n) */
 
-/* A whole file, NUL-terminated, to be freed; "" if it is missing. */
-static char *
-slurp(const char *path)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *fp, *mem;
-	int c;
-
-	if ((mem = open_memstream(&buf, &len)) == NULL)
-		atf_tc_fail("open_memstream: %s", strerror(errno));
-	if ((fp = fopen(path, "re")) != NULL) {
-		while ((c = getc(fp)) != EOF)
-			putc(c, mem);
-		fclose(fp);
-	}
-	fclose(mem);
-	return (buf);
-}
-
 static off_t
 file_size(const char *path)
 {
@@ -89,7 +69,7 @@ await_file(const char *path, const char *text, int ms, const char *what)
 	int found;
 
 	for (;;) {
-		s = slurp(path);
+		s = vkt_slurp(path);
 		found = strstr(s, text) != NULL;
 		free(s);
 		if (found)
@@ -414,7 +394,7 @@ pcap_frame(uint8_t *f, int i)
 static int
 dump_frames(const char *path)
 {
-	char *text = slurp(path), *line;
+	char *text = vkt_slurp(path), *line;
 	int n = 0;
 
 	for (line = text; *line != '\0'; line += strcspn(line, "\n") + 1) {
@@ -436,7 +416,7 @@ check_dump(const char *path)
 {
 	static uint8_t got[NPCAP][PCAP_FRAME], want[PCAP_FRAME];
 	size_t len[NPCAP] = { 0 }, wlen;
-	char *text = slurp(path), *line, *end, *p;
+	char *text = vkt_slurp(path), *line, *end, *p;
 	unsigned int v;
 	int n = -1, i, k, k0;
 

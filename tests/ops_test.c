@@ -36,8 +36,9 @@
 #define CTL_SOCK	VKT_SOCK ".ctl"
 #define QSOCK		"./vknet.stream"
 #define NOBODY		65534
+#define NONAME		65533		/* a uid with no name */
 #define ODD_NAME	"a\"b\\c d"	/* a process name JSON must escape */
-#define STUCK_S		60		/* vknetd.8: a monitor reading nothing */
+#define STUCK_S		60	/* vknetd.8: a monitor that reads nothing */
 
 /* Print every leaf of the JSON on stdin as path=value, value as JSON. */
 #define FLATTEN								\
@@ -53,26 +54,6 @@
 	"else: f('', json.load(sys.stdin))\n"
 
 enum { A = 1, B, S, C };		/* clients' MACs are vkt_mac(n) */
-
-/* A whole file, NUL-terminated, to be freed; "" if it is missing. */
-static char *
-slurp(const char *path)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *fp, *mem;
-	int c;
-
-	if ((mem = open_memstream(&buf, &len)) == NULL)
-		atf_tc_fail("open_memstream: %s", strerror(errno));
-	if ((fp = fopen(path, "re")) != NULL) {
-		while ((c = getc(fp)) != EOF)
-			putc(c, mem);
-		fclose(fp);
-	}
-	fclose(mem);
-	return (buf);
-}
 
 /* A shell command line, run to completion, with FLATTEN as $0. */
 static void __attribute__((format(printf, 3, 4)))
@@ -98,7 +79,7 @@ stats_json(const char *sock)
 	if (r.status != 0)
 		atf_tc_fail("vknetd -s -j | python3: exit %d: %s", r.status,
 		    vkt_flat(r.err));
-	return (slurp("stats.flat"));
+	return (vkt_slurp("stats.flat"));
 }
 
 /* The value at key, as JSON, or NULL. */
@@ -400,7 +381,7 @@ VKT_TC(stats_text_by_column,
 	known_switch(&k);
 	run_sh(&r, NULL, "%s -s -p %s >stats.txt", VKNETD_PATH, VKT_SOCK);
 	ATF_REQUIRE_EQ_MSG(r.status, 0, "vknetd -s: %s", r.err);
-	text = slurp("stats.txt");
+	text = vkt_slurp("stats.txt");
 	ATF_CHECK_MSG(strncmp(text, "vknetd 0.1, up 0:00:0", 21) == 0,
 	    "first line:\n%s", text);
 	ATF_CHECK(vkt_header(text, "socket", buf, sizeof(buf)) == 0 &&
@@ -430,6 +411,60 @@ VKT_TC(stats_text_by_column,
 	ATF_CHECK_EQ(vkt_cell_num(text, "3", "MACS"), 1);
 	free(text);
 	ATF_REQUIRE_EQ(vkt_stop(k.daemon), 0);
+}
+
+/* A switch with client A on port 1 and B on 2, each learned. */
+static pid_t
+learned_pair(int c[3])
+{
+	uint8_t f[64];
+	size_t len;
+	pid_t pid;
+
+	vkt_setup();
+	/* Some of its users flood on purpose: no storm control. */
+	pid = vkt_daemon("-L", "0", VKT_NET, NULL);
+	vkt_sync();
+	c[1] = vkt_client();
+	c[2] = vkt_client();
+	vkt_send_tagged(c[1], fr_bcast, A, 1, f, &len);
+	vkt_expect(c[2], "A's flood", f, len);
+	vkt_send_tagged(c[2], fr_bcast, B, 2, f, &len);
+	vkt_expect(c[1], "B's flood", f, len);
+	return (pid);
+}
+
+VKT_TC(stats_of_a_full_mac_table,
+    "vknetd -s -j with all 16384 MAC entries learned: a reply larger "
+    "than the socket holds arrives whole, every entry once")
+{
+	uint8_t f[64], mac[MAC_LEN];
+	struct vkt_run r;
+	char *flat;
+	pid_t pid;
+	int c, i;
+
+	vkt_setup();
+	pid = vkt_daemon(VKT_NET, "-M", "16384", NULL);
+	vkt_sync();
+	c = vkt_client();
+	for (i = 0; i < 16384; i++) {
+		vkt_mac(mac, (unsigned int)i);
+		mac[3] = 0x10;
+		vkt_send(c, f, vkt_frame(f, fr_bcast, mac, 0));
+	}
+	flat = stats_json(VKT_SOCK);
+	jis(flat, "16384", "macs");
+	jis(flat, "16384", "ports.1.macs");
+	jis(flat, "16384", "ports.1.in.frames");
+	jis(flat, "1", "mac_table.16383.port");
+	jabsent(flat, "mac_table.16384.port");
+	free(flat);
+	vkt_run(&r, NULL, VKNETD_PATH, "-f", "1", "-p", VKT_SOCK, NULL);
+	ATF_CHECK_MSG(r.status == 0 && strcmp(r.out,
+	    "16384 MAC addresses forgotten\n") == 0, "-f 1: exit %d: %s%s",
+	    r.status, r.out, r.err);
+	ATF_REQUIRE_EQ(vkt_stop(pid), 0);
 }
 
 /*
@@ -468,13 +503,7 @@ VKT_TC(monitor_json_lines,
 	char *flat, want[64];
 	int c[3];
 
-	vkt_setup();
-	pid = vkt_daemon(VKT_NET, NULL);
-	vkt_sync();
-	c[1] = vkt_client();
-	c[2] = vkt_client();
-	vkt_send_tagged(c[2], fr_bcast, B, 1, f, &len);
-	vkt_expect(c[1], "B's flood", f, len);
+	pid = learned_pair(c);
 	mon = monitor_as(NULL, VKT_SOCK, "frames.json");
 	vkt_mac(b, B);
 	vkt_send_tagged(c[1], b, A, 2, f, &len);
@@ -484,7 +513,7 @@ VKT_TC(monitor_json_lines,
 	ATF_REQUIRE_EQ(vkt_kill(mon, SIGINT), 0);
 	run_sh(&r, NULL, "python3 -c \"$0\" lines <frames.json >frames.flat");
 	ATF_REQUIRE_EQ_MSG(r.status, 0, "python3: %s", vkt_flat(r.err));
-	flat = slurp("frames.flat");
+	flat = vkt_slurp("frames.flat");
 	jis(flat, "\"forward\"", "0.event");
 	jis(flat, "1", "0.in");
 	jis(flat, "2", "0.out");
@@ -597,23 +626,14 @@ VKT_TC(kill_disconnects_exactly_that_port,
 	pid_t pid;
 	int c[3];
 
-	vkt_setup();
-	pid = vkt_daemon(VKT_NET, NULL);
-	vkt_sync();
-	c[1] = vkt_client();
-	c[2] = vkt_client();
-	vkt_send_tagged(c[1], fr_bcast, A, 1, f, &len);
-	vkt_expect(c[2], "A's flood", f, len);
-	vkt_send_tagged(c[2], fr_bcast, B, 2, f, &len);
-	vkt_expect(c[1], "B's flood", f, len);
+	pid = learned_pair(c);
 
 	vkt_run(&r, NULL, VKNETD_PATH, "-k", "1", "-p", VKT_SOCK, NULL);
 	ATF_REQUIRE_EQ_MSG(r.status, 0, "-k 1: %s", r.err);
 	ATF_CHECK_EQ_MSG(r.out[0], '\0', "-k printed %s", r.out);
 	ATF_CHECK_EQ_MSG(vkt_recv(c[1], got, VKT_WAIT_MS), 0,
 	    "port 1's peer saw no end");
-	ATF_CHECK_EQ_MSG(send(c[2], f, len, MSG_NOSIGNAL), (ssize_t)len,
-	    "port 2 is gone too: %s", strerror(errno));
+	vkt_send_tagged(c[2], fr_bcast, B, 3, f, &len);	/* still there */
 	flat = stats_json(VKT_SOCK);
 	jis(flat, "2", "port_count");
 	jis(flat, "2", "ports.1.port");
@@ -647,15 +667,7 @@ VKT_TC(forget_port_then_all,
 	pid_t pid;
 	int c[3];
 
-	vkt_setup();
-	pid = vkt_daemon(VKT_NET, NULL);
-	vkt_sync();
-	c[1] = vkt_client();
-	c[2] = vkt_client();
-	vkt_send_tagged(c[1], fr_bcast, A, 1, f, &len);
-	vkt_expect(c[2], "A's flood", f, len);
-	vkt_send_tagged(c[2], fr_bcast, B, 2, f, &len);
-	vkt_expect(c[1], "B's flood", f, len);
+	pid = learned_pair(c);
 	vkt_send_tagged(c[2], fr_bcast, C, 3, f, &len);
 	vkt_expect(c[1], "B's flood as C", f, len);
 
@@ -729,6 +741,15 @@ as_member(void)
 		_exit(125);
 }
 
+/* Another member, whose uid has no name. */
+static void
+as_noname(void)
+{
+	if (setgroups(1, &member_gid) == -1 || setgid(NOBODY) == -1 ||
+	    setuid(NONAME) == -1)
+		_exit(125);
+}
+
 VKT_TC(control_socket_group,
     "The control socket is 0600 root:root without -g, and a user "
     "other than root cannot connect; with -g vknet it is 0660 group "
@@ -777,11 +798,11 @@ VKT_TC(control_socket_group,
 
 VKT_TC(monitors_per_user,
     "A user other than root gets 4 monitors, the 5th is refused with "
-    "the reason; root still gets one")
+    "the reason; the last of 8 is kept for root, who gets it")
 {
 	struct group *gr;
 	struct vkt_run r;
-	pid_t pid, mon[5];
+	pid_t pid, mon[8];
 	int i;
 
 	vkt_setup();
@@ -795,9 +816,59 @@ VKT_TC(monitors_per_user,
 	ATF_CHECK_MSG(r.status == 1 && strstr(r.err, ".ctl: uid 65534 has 4 "
 	    "monitors already\n") != NULL, "a 5th monitor: exit %d: %s",
 	    r.status, r.err);
-	mon[4] = monitor_as(NULL, sock, "/dev/null");
-	for (i = 0; i < 5; i++)
+	for (; i < 7; i++)
+		mon[i] = monitor_as(as_noname, sock, "/dev/null");
+	vkt_run(&r, as_noname, VKNETD_PATH, "-c", "-p", sock, NULL);
+	ATF_CHECK_MSG(r.status == 1 && strstr(r.err, ".ctl: the last "
+	    "monitor is kept for root\n") != NULL, "an 8th monitor: exit %d: "
+	    "%s", r.status, r.err);
+	mon[7] = monitor_as(NULL, sock, "/dev/null");
+	for (i = 0; i < 8; i++)
 		ATF_CHECK_EQ(vkt_kill(mon[i], SIGINT), 0);
+	ATF_REQUIRE_EQ(vkt_stop(pid), 0);
+}
+
+VKT_TC(user_without_a_name,
+    "A port whose peer's uid has no name shows the number as USER in "
+    "the text, and null as user in the JSON, with the uid")
+{
+	const char *argv[] = { VKNET_PATH, "-E", NULL, "sleep", "30", NULL };
+	struct group *gr;
+	struct vkt_run r;
+	char *flat, *text, buf[32];
+	long long end;
+	pid_t pid, peer;
+
+	vkt_setup();
+	ATF_REQUIRE((gr = getgrnam("vknet")) != NULL);
+	member_gid = gr->gr_gid;
+	public_socket();
+	pid = vkt_daemon("-p", sock, VKT_NET, NULL);
+	argv[2] = sock;
+	peer = vkt_spawn(as_noname, argv);
+	/*
+	 * Once vknet has become sleep it has connected, and the daemon
+	 * accepts clients before it reads a new control session's command.
+	 */
+	snprintf(buf, sizeof(buf), "/proc/%d/comm", (int)peer);
+	for (end = clock_ms() + VKT_RUN_MS; (text = vkt_slurp(buf)) != NULL &&
+	    strcmp(text, "sleep\n") != 0; free(text)) {
+		if (clock_ms() >= end)
+			atf_tc_fail("vknet -E did not become sleep: %s", text);
+		vkt_nap(10);
+	}
+	free(text);
+	flat = stats_json(sock);
+	jis(flat, "2", "port_count");
+	jis(flat, "65533", "ports.1.uid");
+	jis(flat, "null", "ports.1.user");
+	free(flat);
+	run_sh(&r, NULL, "%s -s -p %s >stats.txt", VKNETD_PATH, sock);
+	text = vkt_slurp("stats.txt");
+	ATF_CHECK_MSG(vkt_cell(text, "1", "USER", buf, sizeof(buf)) == 0 &&
+	    strcmp(buf, "65533") == 0, "USER of port 1:\n%s", text);
+	free(text);
+	(void)vkt_kill(peer, SIGTERM);
 	ATF_REQUIRE_EQ(vkt_stop(pid), 0);
 }
 
@@ -817,21 +888,16 @@ ATF_TC_BODY(stuck_monitor_is_closed, tc)
 	long long end;
 	pid_t pid, mon;
 	size_t len;
-	int c[2], i;
+	int c[3], i;
 
-	vkt_setup();
-	/* It floods on purpose: no storm control. */
-	pid = vkt_daemon("-L", "0", VKT_NET, NULL);
-	vkt_sync();
-	c[0] = vkt_client();
-	c[1] = vkt_client();
+	pid = learned_pair(c);
 	mon = monitor_as(NULL, VKT_SOCK, "/dev/null");
 	if (kill(mon, SIGSTOP) == -1)
 		atf_tc_fail("SIGSTOP: %s", strerror(errno));
 	/* Many more records than its socket holds. */
 	for (i = 0; i < 4000; i++) {
-		vkt_send_tagged(c[0], fr_bcast, A, (uint32_t)i, f, &len);
-		vkt_expect(c[1], "A's flood", f, len);
+		vkt_send_tagged(c[1], fr_bcast, A, (uint32_t)i, f, &len);
+		vkt_expect(c[2], "A's flood", f, len);
 	}
 	for (end = clock_ms() + (STUCK_S + 5) * 1000;; vkt_nap(500)) {
 		vkt_output(pid, &r);
@@ -854,6 +920,7 @@ ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, stats_json_every_field);
 	ATF_TP_ADD_TC(tp, stats_text_by_column);
+	ATF_TP_ADD_TC(tp, stats_of_a_full_mac_table);
 	ATF_TP_ADD_TC(tp, monitor_json_lines);
 	ATF_TP_ADD_TC(tp, eight_monitors_and_stats_answers);
 	ATF_TP_ADD_TC(tp, refusal_reaches_the_user);
@@ -861,6 +928,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, forget_port_then_all);
 	ATF_TP_ADD_TC(tp, control_socket_group);
 	ATF_TP_ADD_TC(tp, monitors_per_user);
+	ATF_TP_ADD_TC(tp, user_without_a_name);
 	ATF_TP_ADD_TC(tp, stuck_monitor_is_closed);
 	return (atf_no_error());
 }

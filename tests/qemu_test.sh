@@ -99,7 +99,8 @@ guest()
 }
 
 # await_ports KIND NAME...: vknetd -s lists each guest's QEMU as a port
-# of KIND, by its pid.
+# of KIND, by its pid.  A client is shown as a "link" if the daemon read
+# its name while it was still vknet -E, before it became QEMU.
 await_ports()
 {
 	kind=$1
@@ -111,7 +112,8 @@ await_ports()
 		missing=
 		for name; do
 			awk -v k="$kind" -v p="$(cat "$name.pid")" \
-			    '$2 == k && $3 == p { f = 1 } END { exit !f }' \
+			    '($2 == k || (k == "client" && $2 == "link")) &&
+			    $3 == p { f = 1 } END { exit !f }' \
 			    stats || missing="$missing $name"
 		done
 		[ -z "$missing" ] && return

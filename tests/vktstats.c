@@ -5,6 +5,7 @@
  * has both the column and a row whose first cell is the one asked for.
  */
 #include <atf-c.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,4 +106,24 @@ vkt_header(const char *text, const char *key, char *buf, size_t len)
 		}
 	}
 	return (-1);
+}
+
+/* A whole file, NUL-terminated, to be freed; "" if it is missing. */
+char *
+vkt_slurp(const char *path)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp, *mem;
+	int c;
+
+	if ((mem = open_memstream(&buf, &len)) == NULL)
+		atf_tc_fail("open_memstream: %s", strerror(errno));
+	if ((fp = fopen(path, "re")) != NULL) {
+		while ((c = getc(fp)) != EOF)
+			putc(c, mem);
+		fclose(fp);
+	}
+	fclose(mem);
+	return (buf);
 }

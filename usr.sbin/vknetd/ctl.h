@@ -21,11 +21,10 @@
  *			per learned address, then a ctl_hdr of type
  *			CTL_REC_END, and closes.  Whole records are packed
  *			into messages of at most CTL_CHUNK bytes.
- *	"kill N"	disconnect port N (never the TAP);
- *	"forget N"	forget the MAC addresses learned on port N;
- *	"forget all"	forget every learned MAC address: each answered
- *			by CTL_OK, maybe followed by " " and a note, or a
- *			refusal.
+ *	"kill N"	disconnect port N (never the TAP): answered CTL_OK;
+ *	"forget N"	forget the MAC addresses learned on port N,
+ *	"forget all"	or every learned MAC address: answered CTL_OK, a
+ *			space and how many were forgotten, in decimal.
  *
  * A refusal (unknown command, no such port, too many sessions) is one
  * text message beginning with CTL_ERROR, after which the daemon closes.
@@ -48,7 +47,7 @@
 #define CTL_ERROR	"error: "
 #define CTL_CHUNK	4096
 #define CTL_CMDMAX	64		/* longest command message */
-#define CTL_PORTMAX	65535		/* highest port number a command names */
+#define CTL_PORTMAX	65535		/* highest port a command names */
 
 enum ctl_cmd_type {
 	CTL_CMD_MONITOR = 1,
@@ -61,7 +60,7 @@ enum ctl_cmd_type {
 
 struct ctl_cmd {
 	enum ctl_cmd_type type;
-	int		port;		/* kill, forget: 0..CTL_PORTMAX, or all */
+	int		port;		/* kill, forget: 0..CTL_PORTMAX, all */
 };
 
 int	ctl_parse(const char *buf, size_t len, struct ctl_cmd *);
@@ -168,7 +167,7 @@ struct ctl_port {
 	struct ctl_hdr	hdr;
 	int32_t		id;
 	uint32_t	kind;		/* enum port_kind */
-	int32_t		pid;		/* of the peer; the daemon's for a TAP */
+	int32_t		pid;		/* of the peer; the daemon's: TAP */
 	uint32_t	uid;
 	char		name[CTL_NAMEMAX]; /* the peer's process name */
 	int64_t		up;		/* seconds connected */

@@ -74,7 +74,7 @@ struct session {
 	pid_t		 pid;		/* of the peer, from SO_PEERCRED */
 	uid_t		 uid;
 	time_t		 since;
-	time_t		 full_since;	/* monitor's socket full; 0: it is not */
+	time_t		 full_since;	/* monitor's socket full; 0: not */
 	uint64_t	 missed;	/* records lost, monitors only */
 	int		 unreported;	/* missed grew since the last record */
 	char		*reply;		/* the stats records being sent */
@@ -398,8 +398,7 @@ forget(struct monitor *m, int i, int id)
 	else
 		log_info("%u MAC addresses of port %d forgotten by uid %u, "
 		    "pid %d", n, id, (unsigned int)s->uid, (int)s->pid);
-	answer(s->fd, "%s %u MAC address%s forgotten", CTL_OK, n,
-	    n == 1 ? "" : "es");
+	answer(s->fd, "%s %u", CTL_OK, n);
 }
 
 static void

@@ -45,7 +45,7 @@ struct config {
 	struct vlan_set	 tap_vids;
 	int		 debug;
 	int		 secure;
-	int		 client;	/* 'c', 'f', 'k', 's': talk to a daemon */
+	int		 client;	/* c, f, k, s: talk to a daemon */
 	int		 port;		/* -k, -f; CTL_PORT_ALL: -f all */
 	int		 json;		/* -j */
 	int		 hex;

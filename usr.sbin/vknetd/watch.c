@@ -28,6 +28,8 @@
  */
 #include <sys/socket.h>
 
+#include <bsd/stdlib.h>
+
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -256,25 +258,33 @@ watch_stats(const char *path, const struct output *out)
 	return (done == 1 ? 0 : 1);
 }
 
-/* -k, -f: one command, answered "ok" and maybe a note, printed. */
+/*
+ * -k and -f: one command, answered "ok" or, for -f, "ok" and how many
+ * addresses were forgotten, which is printed.
+ */
 static int
-watch_admin(const char *path, const char *cmd)
+watch_admin(const char *path, const char *cmd, int counted)
 {
-	size_t olen = strlen(CTL_OK);
+	const char *errstr = NULL, *arg = (char *)msg.buf + strlen(CTL_OK);
+	long long forgot = 0;
 	ssize_t n;
 	int fd;
 
 	if ((fd = ctl_open(path, cmd, &n)) == -1)
 		return (1);
 	close(fd);
-	if ((size_t)n < olen || memcmp(msg.buf, CTL_OK, olen) != 0 ||
-	    (msg.buf[olen] != '\0' && msg.buf[olen] != ' ')) {
+	if (counted && *arg == ' ')
+		forgot = strtonum(arg + 1, 0, UINT32_MAX, &errstr);
+	if (strncmp((char *)msg.buf, CTL_OK, strlen(CTL_OK)) != 0 ||
+	    errstr != NULL || (!counted && *arg != '\0') ||
+	    (counted && *arg != ' ')) {
 		log_warnx("%s: unexpected answer \"%.40s\"", path,
 		    (char *)msg.buf);
 		return (1);
 	}
-	if (msg.buf[olen] == ' ')
-		printf("%s\n", (char *)msg.buf + olen + 1);
+	if (counted)
+		printf("%lld MAC address%s forgotten\n", forgot,
+		    forgot == 1 ? "" : "es");
 	if (fflush(stdout) == EOF) {
 		log_warn("stdout");
 		return (1);
@@ -365,7 +375,7 @@ watch_command(const struct config *cf)
 		return (watch_stats(cf->ctlpath, out));
 	case 'k':
 		snprintf(cmd, sizeof(cmd), "%s %d", CTL_KILL, cf->port);
-		return (watch_admin(cf->ctlpath, cmd));
+		return (watch_admin(cf->ctlpath, cmd, 0));
 	default:
 		if (cf->port == CTL_PORT_ALL)
 			snprintf(cmd, sizeof(cmd), "%s %s", CTL_FORGET,
@@ -373,6 +383,6 @@ watch_command(const struct config *cf)
 		else
 			snprintf(cmd, sizeof(cmd), "%s %d", CTL_FORGET,
 			    cf->port);
-		return (watch_admin(cf->ctlpath, cmd));
+		return (watch_admin(cf->ctlpath, cmd, 1));
 	}
 }
