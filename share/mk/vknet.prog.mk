@@ -11,7 +11,12 @@ SANITIZE_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer
 override LDFLAGS += -fsanitize=address,undefined
 endif
 CFLAGS	?= -O2 -g
-VK_CPPFLAGS = -D_GNU_SOURCE -I$(LIBDIR)
+# What vknetd -s says runs: the package's version, and the commit when
+# built from a git checkout, so that a reload shows the new build.
+VERSION	:= $(shell sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' \
+	   $(TOP)/debian/changelog)$(shell git -C $(TOP) describe --always \
+	   --dirty 2>/dev/null | sed 's/^/-g/')
+VK_CPPFLAGS = -D_GNU_SOURCE -I$(LIBDIR) -DVKNET_VERSION=\"$(VERSION)\"
 VK_CFLAGS = -std=c11 -Wall -Wextra -Wshadow -Wpointer-arith \
 	   -Wstrict-prototypes -Wmissing-prototypes $(SANITIZE_FLAGS) \
 	   $(if $(WERROR),-Werror)

@@ -203,6 +203,9 @@ stats_print(FILE *fp, const struct vswitch *sw)
 	    duration(up, sizeof(up), sw->now - sw->started), mode,
 	    sw->nactive, machash_count(sw->mac), sw->watchers,
 	    (unsigned long long)sw->refused);
+	fprintf(fp, "vknetd %s, %llu frames lost in reloads, reloaded %s",
+	    VKNET_VERSION, (unsigned long long)sw->reload_lost,
+	    sw->reloaded != 0 ? ctime(&sw->reloaded) : "never\n");
 	port_table(fp, sw, &total);
 	fputc('\n', fp);
 	drop_table(fp, sw, &total);

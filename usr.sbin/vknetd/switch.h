@@ -64,6 +64,12 @@ struct vswitch {
 	int		 watchers;	/* monitors attached: publish frames */
 	uint64_t	 refused;	/* clients turned away: table full */
 	struct port_stats closed;	/* of the ports that have gone */
+	pid_t		 pid;		/* the daemon's, shown for the TAP */
+	time_t		 reloaded;	/* wall clock of the last SIGHUP, or 0 */
+	uint64_t	 reload_lost;	/* frames in flight lost in reloads */
+	/* Told of every client port that closes (privsep.c), if set. */
+	void		(*port_closed)(int id);
+	uint8_t		*cut;		/* cut[id]: see port.h, or NULL */
 };
 
 int	switch_init(struct vswitch *, struct pollfd *, int maxports,
@@ -71,6 +77,7 @@ int	switch_init(struct vswitch *, struct pollfd *, int maxports,
 	    const struct secure_net *secure);
 void	switch_free(struct vswitch *);
 int	switch_add_port(struct vswitch *, enum port_kind, int fd);
+int	switch_add_port_at(struct vswitch *, int id, enum port_kind, int fd);
 void	switch_close_port(struct vswitch *, int id);
 void	switch_ready(struct vswitch *, int id, short revents);
 void	switch_host_mac(struct vswitch *, const uint8_t *mac);

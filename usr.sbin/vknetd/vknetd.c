@@ -4,14 +4,20 @@
  * main() parses the command line, checks everything it can before it
  * creates anything (so a bad invocation leaves no trace), then sets up
  * in this order: pidfile lock, listening sockets, TAP (and bridge and
- * address), detach.  A caller may connect as soon as we return.  After
- * that one poll loop (waiting through epoll, see pollset.c) does all
- * the work: new clients on the listeners (the SOCK_SEQPACKET socket
- * and, with -q, QEMU's stream socket), frames
- * on the ports (see switch.c and port.c), MAC aging once a second, and
- * the sessions of the control socket beside the data socket: monitors
- * and stats requests (monitor.c).  Signal handlers only set a flag;
- * the loop sees it when its wait returns.
+ * address), detach.  A caller may connect as soon as we return.  Then
+ * it stays the privileged parent of privsep.c, which holds all that to
+ * undo it at the end, and runs the switch in a confined child, the
+ * worker (sandbox.c), restarted if it dies; after a reload (SIGHUP) the
+ * program finds everything handed over and creates nothing.
+ *
+ * In the worker, worker() runs one poll loop (waiting through epoll,
+ * see pollset.c) that does all the work: new clients on the listeners
+ * (the SOCK_SEQPACKET socket and, with -q, QEMU's stream socket), each
+ * also given to the parent to hold, frames on the ports (see switch.c
+ * and port.c), MAC aging once a second, and the sessions of the
+ * control socket beside the data socket: monitors and stats requests
+ * (monitor.c).  Signal handlers only set a flag; the loop sees it when
+ * its wait returns.
  *
  * With -c or -s the same binary is a client of a running daemon's
  * control socket instead (watch.c), and creates nothing.
@@ -43,7 +49,10 @@
 #include "monitor.h"
 #include "netif.h"
 #include "options.h"
+#include "peer.h"
 #include "pollset.h"
+#include "privsep.h"
+#include "sandbox.h"
 #include "signals.h"
 #include "stats.h"
 #include "switch.h"
@@ -74,8 +83,22 @@ static struct state {
 	int		 bridge_created;
 	const char	*bridge;
 	struct cidr	*cidr;	/* its address */
+	int		 maxports;
+	pid_t		 worker;	/* the switch process, for the record */
+	char		 statepath[PATH_MAX];	/* see state_write() */
 } st = { .listen_fd = -1, .stream_fd = -1, .ctl_fd = -1,
     .tap = { .fd = -1 } };
+
+/* What a reload hands over of st, through privsep.c. */
+struct carried {
+	int		 listen_fd;
+	int		 stream_fd;
+	int		 ctl_fd;
+	int		 pid_fd;
+	struct tap	 tap;
+	int		 bridge_created;
+	char		 addr_if[IFNAMSIZ];	/* "" for none */
+};
 
 static volatile sig_atomic_t quit;
 static volatile sig_atomic_t stats_wanted;
@@ -113,6 +136,8 @@ teardown(void)
 		close(st.ctl_fd);
 		unlink(st.ctlpath);
 	}
+	if (st.statepath[0] != '\0')
+		(void)unlink(st.statepath);
 	if (st.pfh != NULL)
 		pidfile_remove(st.pfh);
 }
@@ -189,6 +214,130 @@ setup_tap(const struct config *cf)
 }
 
 /*
+ * What start-up made, in a file beside the pidfile: a vknetd killed
+ * outright (kill -9, the OOM killer) cannot take it away, so the next
+ * one on the same pidfile does.  One line per object: "tap NAME",
+ * "bridge NAME", "address A/BITS IFNAME", and "worker PID", the switch
+ * process of the time, which dies with the parent but may take a moment
+ * to.  Written whole to a new file, then renamed, so it is never half
+ * there; removed by teardown().  Only what vknetd made is ever in it,
+ * never what was there before.
+ */
+static void
+state_write(void)
+{
+	char tmp[PATH_MAX + 4], a[INET_ADDRSTRLEN];
+	struct in_addr in;
+	FILE *fp;
+
+	snprintf(tmp, sizeof(tmp), "%s.new", st.statepath);
+	if ((fp = fopen(tmp, "we")) == NULL) {
+		log_warn("%s", tmp);
+		return;
+	}
+	if (st.tap.created)
+		fprintf(fp, "tap %s\n", st.tap.name);
+	if (st.bridge_created)
+		fprintf(fp, "bridge %s\n", st.bridge);
+	if (st.addr_if != NULL) {
+		in.s_addr = htonl(st.cidr->addr);
+		inet_ntop(AF_INET, &in, a, sizeof(a));
+		fprintf(fp, "address %s/%d %s\n", a, st.cidr->bits, st.addr_if);
+	}
+	if (st.worker > 0)
+		fprintf(fp, "worker %d\n", (int)st.worker);
+	if (fclose(fp) == EOF || rename(tmp, st.statepath) == -1) {
+		log_warn("%s", st.statepath);
+		(void)unlink(tmp);
+	}
+}
+
+static void
+worker_started(pid_t pid)
+{
+	st.worker = pid;
+	state_write();
+}
+
+/* The dead daemon's switch process, if it has not quite gone yet. */
+static void
+await_gone(pid_t pid)
+{
+	long long end = clock_ms() + 2000;
+	char path[32], stat[64];
+	FILE *fp;
+	int alive;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	while (clock_ms() < end && (fp = fopen(path, "re")) != NULL) {
+		stat[0] = '\0';
+		(void)fgets(stat, sizeof(stat), fp);
+		fclose(fp);
+		/* "pid (comm) state": a zombie holds nothing any more. */
+		alive = strstr(stat, " (vknetd) ") != NULL &&
+		    strstr(stat, " (vknetd) Z") == NULL;
+		if (!alive)
+			return;
+		(void)poll(NULL, 0, 10);
+	}
+}
+
+/*
+ * Before set-up: what a dead vknetd on this pidfile made.  What this
+ * start-up is about to use again (its bridge, its address) is taken as
+ * ours, to be removed at exit; the rest is removed now.  The address
+ * is only known to be ours once setup_tap() has tried to add it: its
+ * interface goes in adopt_if.
+ */
+static void
+state_adopt(const struct config *cf, char adopt_if[IFNAMSIZ])
+{
+	char line[256], what[16], obj[64], ifname[IFNAMSIZ + 1];
+	const char *use_if;
+	struct in_addr in;
+	struct cidr c;
+	FILE *fp;
+	int n;
+
+	adopt_if[0] = '\0';
+	if ((fp = fopen(st.statepath, "re")) == NULL)
+		return;
+	use_if = cf->bridge != NULL ? cf->bridge : cf->tapname;
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		n = sscanf(line, "%15s %63s %16s", what, obj, ifname);
+		if (n >= 2 && strcmp(what, "worker") == 0)
+			await_gone((pid_t)atoi(obj));
+		if (n >= 2 && strcmp(what, "bridge") == 0 &&
+		    netif_exists(obj)) {
+			if (cf->bridge != NULL && strcmp(obj, cf->bridge) == 0) {
+				log_info("bridge %s, left by a vknetd that "
+				    "died: ours now", obj);
+				st.bridge = cf->bridge;
+				st.bridge_created = 1;
+			} else if (netif_delete(obj) == 0)
+				log_info("bridge %s, left by a vknetd that "
+				    "died: removed", obj);
+		}
+		if (n == 3 && strcmp(what, "address") == 0 &&
+		    strlen(ifname) < IFNAMSIZ && cidr_parse(obj, &c) == 0 &&
+		    netif_exists(ifname)) {
+			if (use_if != NULL && strcmp(ifname, use_if) == 0 &&
+			    cf->address != NULL && c.addr == cf->net.v4.addr &&
+			    c.bits == cf->net.v4.bits)
+				memcpy(adopt_if, ifname, IFNAMSIZ);
+			else {
+				in.s_addr = htonl(c.addr);
+				if (netif_addr_del(ifname, in, c.bits) == 0)
+					log_info("address %s on %s, left by a "
+					    "vknetd that died: removed", obj,
+					    ifname);
+			}
+		}
+	}
+	fclose(fp);
+}
+
+/*
  * Go to the background.  The parent returns only once the child has
  * written the pidfile, so whoever started us finds it, and the socket,
  * ready.
@@ -232,10 +381,10 @@ accept_clients(struct vswitch *sw, int lfd, enum port_kind kind)
 {
 	/* A member of the group can connect at will: a line a minute. */
 	static struct log_limit full = LOG_LIMIT(60), refused = LOG_LIMIT(60);
-	int fd, n;
+	int fd, n, id;
 
 	for (n = 0; n < 64 && (fd = listener_accept(lfd)) != -1; n++) {
-		if (switch_add_port(sw, kind, fd) == -1) {
+		if ((id = switch_add_port(sw, kind, fd)) == -1) {
 			if (errno == ENFILE)
 				log_limited(&full, sw->now, "port table full "
 				    "(%d): connection refused", sw->maxports);
@@ -243,7 +392,8 @@ accept_clients(struct vswitch *sw, int lfd, enum port_kind kind)
 				log_limited(&refused, sw->now, "connection "
 				    "refused: %s", strerror(errno));
 			close(fd);
-		}
+		} else
+			privsep_told(id, kind, fd, sw->now);
 	}
 }
 
@@ -283,19 +433,95 @@ run(struct vswitch *sw, struct pollfd *pfd, const sigset_t *waitmask)
 	}
 }
 
+/*
+ * The switch, in the worker process that privsep.c forks: it takes the
+ * ports the parent holds, confines itself, and runs the loop until the
+ * parent asks it to stop.
+ */
+static void
+worker(void *arg)
+{
+	static const int caught[] = { SIGTERM, SIGUSR1, 0 };
+	const struct config *cf = arg;
+	struct vswitch sw;
+	struct pollfd *pfd;
+	sigset_t waitmask;
+	uint8_t mac[MAC_LEN];
+	const char *own;
+	int maxports = st.maxports, i;
+
+	signals_catch(on_signal, &waitmask, caught);
+	if ((pfd = calloc((size_t)(PFD_PORTS + maxports), sizeof(*pfd))) ==
+	    NULL || switch_init(&sw, pfd + PFD_PORTS, maxports, cf->max_age,
+	    cf->stall_ms, cf->mac_limit, cf->secure ? &cf->net : NULL) == -1 ||
+	    monitor_new(&sw, pfd + PFD_MONITOR) == NULL)
+		fatalx("out of memory");
+	if (pollset_init(pfd, PFD_PORTS + maxports) == -1)
+		fatal("epoll");
+	pfd[PFD_LISTEN].fd = st.listen_fd;
+	pfd[PFD_LISTEN].events = POLLIN;
+	pfd[PFD_STREAM].fd = st.stream_fd;
+	pfd[PFD_STREAM].events = POLLIN;
+	pfd[PFD_CONTROL].fd = st.ctl_fd;
+	pfd[PFD_CONTROL].events = POLLIN;
+	for (i = 0; i < 2; i++) {
+		if ((own = i == 0 ? st.tap.name : cf->bridge) == NULL)
+			continue;
+		if (netif_mac(own, mac) == -1)
+			fatal("MAC address of %s", own);
+		switch_host_mac(&sw, mac);
+	}
+	switch_tick(&sw, clock_ms());
+	if (peer_init() == -1)
+		fatal("/proc");
+	privsep_adopt(&sw);
+	sandbox_enter(sw.pid);
+
+	run(&sw, pfd, &waitmask);
+
+	privsep_stop(&sw);
+	monitor_free(sw.mon);
+	switch_free(&sw);
+	pollset_close();
+	free(pfd);
+}
+
+/*
+ * After a reload: what the program before set up is ours, as it was.
+ * The pidfile's lock comes over on its descriptor, and is taken again
+ * on a descriptor of our own before that one is closed.
+ */
+static void
+take_over(const struct config *cf, const struct carried *c)
+{
+	pid_t other;
+
+	st.listen_fd = c->listen_fd;
+	st.stream_fd = c->stream_fd;
+	st.ctl_fd = c->ctl_fd;
+	st.tap = c->tap;
+	st.bridge_created = c->bridge_created;
+	st.bridge = cf->bridge;
+	if (c->addr_if[0] != '\0')
+		st.addr_if = strcmp(c->addr_if, st.tap.name) == 0 ?
+		    st.tap.name : cf->bridge;
+	st.pfh = pidfile_open(cf->pidpath, 0644, &other);
+	close(c->pid_fd);
+	if (st.pfh == NULL)
+		st.pfh = pidfile_open(cf->pidpath, 0644, &other);
+	if (st.pfh == NULL || pidfile_write(st.pfh) == -1)
+		log_warn("%s: pidfile after the reload", cf->pidpath);
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct config cf;
-	struct vswitch sw;
-	struct pollfd *pfd;
+	struct carried c;
 	struct group *gr;
-	static const int caught[] = { SIGTERM, SIGINT, SIGUSR1, 0 };
-	sigset_t waitmask;
-	uint8_t mac[MAC_LEN];
-	const char *own;
+	char adopt_if[IFNAMSIZ];
 	pid_t other;
-	int maxports, i;
+	int keep[5], nkeep = 0, status;
 
 	log_init("vknetd", 1);
 	options_parse(argc, argv, &cf);
@@ -303,81 +529,81 @@ main(int argc, char *argv[])
 		return (watch_frames(cf.ctlpath, cf.hex, cf.wfile));
 	if (cf.client == 's')
 		return (watch_stats(cf.ctlpath));
-	/*
-	 * Termination signals stay blocked except during the wait: one that
-	 * arrives during start-up waits for the loop, which then cleans up.
-	 */
-	signals_catch(on_signal, &waitmask, caught);
+	privsep_signals();
 
 	if ((gr = getgrnam(VKNET_GROUP)) == NULL)
 		fatalx("group \"%s\" does not exist (groupadd --system %s)",
 		    VKNET_GROUP, VKNET_GROUP);
-	maxports = raise_fd_limit();
-
-	if ((st.pfh = pidfile_open(cf.pidpath, 0644, &other)) == NULL) {
-		if (errno == EEXIST)
-			fatalx("%s: vknetd already running as pid %d",
-			    cf.pidpath, (int)other);
-		fatal("%s", cf.pidpath);
-	}
+	sandbox_prepare();
+	st.maxports = raise_fd_limit();
+	privsep_init(argv, st.maxports);
 	st.sockpath = cf.sockpath;
-	st.cidr = &cf.net.v4;
-	if ((st.listen_fd = listener_open(cf.sockpath, SOCK_SEQPACKET,
-	    gr->gr_gid, 0660)) == -1)
-		startup_failed("cannot listen on %s", cf.sockpath);
 	st.streampath = cf.streampath;
-	if (cf.streampath != NULL && (st.stream_fd = listener_open(
-	    cf.streampath, SOCK_STREAM, gr->gr_gid, 0660)) == -1)
-		startup_failed("cannot listen on %s", cf.streampath);
 	st.ctlpath = cf.ctlpath;
-	if ((st.ctl_fd = listener_open(cf.ctlpath, SOCK_SEQPACKET,
-	    gr->gr_gid, 0660)) == -1)
-		startup_failed("cannot listen on %s", cf.ctlpath);
-	setup_tap(&cf);
-	if (cf.debug && pidfile_write(st.pfh) == -1)
-		log_warn("%s", cf.pidpath);
-	printf("%s\n", st.tap.name);
-	fflush(stdout);
-	if (!cf.debug)
-		detach();
+	st.cidr = &cf.net.v4;
+	if ((size_t)snprintf(st.statepath, sizeof(st.statepath), "%s.state",
+	    cf.pidpath) >= sizeof(st.statepath))
+		fatalx("%s: pidfile path too long", cf.pidpath);
 
-	if ((pfd = calloc((size_t)(PFD_PORTS + maxports), sizeof(*pfd))) ==
-	    NULL || switch_init(&sw, pfd + PFD_PORTS, maxports, cf.max_age,
-	    cf.stall_ms, cf.mac_limit, cf.secure ? &cf.net : NULL) == -1 ||
-	    monitor_new(&sw, pfd + PFD_MONITOR) == NULL)
-		startup_failed("out of memory");
-	if (pollset_init(pfd, PFD_PORTS + maxports) == -1)
-		startup_failed("epoll: %s", strerror(errno));
-	pfd[PFD_LISTEN].fd = st.listen_fd;
-	pfd[PFD_LISTEN].events = POLLIN;
-	pfd[PFD_STREAM].fd = st.stream_fd;
-	pfd[PFD_STREAM].events = POLLIN;
-	pfd[PFD_CONTROL].fd = st.ctl_fd;
-	pfd[PFD_CONTROL].events = POLLIN;
-	switch_tick(&sw, clock_ms());
-	sw.started = sw.now;
-	if (switch_add_port(&sw, PORT_TAP, st.tap.fd) == -1)
-		startup_failed("no port for the TAP");
-	for (i = 0; i < 2; i++) {
-		if ((own = i == 0 ? st.tap.name : cf.bridge) == NULL)
-			continue;
-		if (netif_mac(own, mac) == -1)
-			startup_failed("MAC address of %s: %s", own,
-			    strerror(errno));
-		switch_host_mac(&sw, mac);
+	if (privsep_inherit(&c, sizeof(c))) {
+		if (!cf.debug)
+			log_init("vknetd", 0);
+		take_over(&cf, &c);
+		log_info("reloaded: switching on %s again", st.tap.name);
+	} else {
+		if ((st.pfh = pidfile_open(cf.pidpath, 0644, &other)) == NULL) {
+			if (errno == EEXIST)
+				fatalx("%s: vknetd already running as pid %d",
+				    cf.pidpath, (int)other);
+			fatal("%s", cf.pidpath);
+		}
+		state_adopt(&cf, adopt_if);
+		if ((st.listen_fd = listener_open(cf.sockpath, SOCK_SEQPACKET,
+		    gr->gr_gid, 0660)) == -1)
+			startup_failed("cannot listen on %s", cf.sockpath);
+		if (cf.streampath != NULL && (st.stream_fd = listener_open(
+		    cf.streampath, SOCK_STREAM, gr->gr_gid, 0660)) == -1)
+			startup_failed("cannot listen on %s", cf.streampath);
+		if ((st.ctl_fd = listener_open(cf.ctlpath, SOCK_SEQPACKET,
+		    gr->gr_gid, 0660)) == -1)
+			startup_failed("cannot listen on %s", cf.ctlpath);
+		setup_tap(&cf);
+		if (st.addr_if == NULL && adopt_if[0] != '\0') {
+			st.addr_if = cf.bridge != NULL ? cf.bridge :
+			    st.tap.name;
+			log_info("address %s on %s, left by a vknetd that "
+			    "died: ours now", cf.address, st.addr_if);
+		}
+		state_write();
+		if (cf.debug && pidfile_write(st.pfh) == -1)
+			log_warn("%s", cf.pidpath);
+		printf("%s\n", st.tap.name);
+		fflush(stdout);
+		if (!cf.debug)
+			detach();
+		/* The TAP is the first port, id 0. */
+		privsep_hold(0, PORT_TAP, st.tap.fd, (time_t)(clock_ms() /
+		    1000));
+		log_info("switching on %s, socket %s%s%s, %s mode",
+		    st.tap.name, cf.sockpath, cf.streampath != NULL ?
+		    ", stream socket " : "", cf.streampath != NULL ?
+		    cf.streampath : "", cf.secure ? "secure" : "unsecure");
 	}
-	log_info("switching on %s, socket %s%s%s, %s mode", st.tap.name,
-	    cf.sockpath, cf.streampath != NULL ? ", stream socket " : "",
-	    cf.streampath != NULL ? cf.streampath : "",
-	    cf.secure ? "secure" : "unsecure");
 
-	run(&sw, pfd, &waitmask);
-
-	log_info("exiting on signal");
-	monitor_free(sw.mon);
-	switch_free(&sw);
-	pollset_close();
-	free(pfd);
+	memset(&c, 0, sizeof(c));
+	c.listen_fd = keep[nkeep++] = st.listen_fd;
+	c.ctl_fd = keep[nkeep++] = st.ctl_fd;
+	c.tap = st.tap;
+	keep[nkeep++] = st.tap.fd;
+	if ((c.stream_fd = st.stream_fd) != -1)
+		keep[nkeep++] = st.stream_fd;
+	if ((c.pid_fd = st.pfh != NULL ? pidfile_fileno(st.pfh) : -1) != -1)
+		keep[nkeep++] = c.pid_fd;
+	c.bridge_created = st.bridge_created;
+	if (st.addr_if != NULL)
+		snprintf(c.addr_if, sizeof(c.addr_if), "%s", st.addr_if);
+	status = privsep_run(worker, worker_started, &cf, &c, sizeof(c), keep, nkeep,
+	    c.pid_fd);
 	teardown();
-	return (0);
+	return (status);
 }
