@@ -82,17 +82,51 @@ install_files_body()
 # go, and delete the namespace, which takes their TAPs along.
 cleanup()
 {
-	stop vknetd $(cat daemons vknetd.pid pid 2>/dev/null)
+	stop "vknetd sleep" $(cat daemons vknetd.pid pid guest 2>/dev/null)
 	[ -f netns ] && ip netns delete "$(cat netns)" 2>/dev/null
 	true
 }
 
-# Is $1 the one vknetd on our socket?  (Not via atf_check: the shell
-# it runs pgrep in would match too.)
+# Is $1 the one vknetd on our socket, beside its switch process, its
+# child?  (Not via atf_check: the shell it runs pgrep in would match too.)
 one()
 {
-	set -- "$1" "$(pgrep -f -- "-p $PWD/vknet ")"
-	[ "$1" = "$2" ] || atf_fail "vknetd on $PWD/vknet: want $1, have" $2
+	found=
+	for p in $(pgrep -f -- "-p $PWD/vknet "); do
+		if [ "$p" = "$1" ]; then
+			found=1
+		elif [ "$(ps -o ppid= -p "$p" | tr -d ' ')" != "$1" ]; then
+			atf_fail "vknetd on $PWD/vknet: want $1, have $p too"
+		fi
+	done
+	[ -n "$found" ] || atf_fail "vknetd on $PWD/vknet: $1 is not running"
+}
+
+# A guest on the switch at $1: a process connected by vknet -E, noted
+# in "guest" (its pid, the port's peer) and in "daemons" for cleanup.
+guest()
+{
+	vknet=$(top)/usr.bin/vknet/vknet
+	[ -x "$vknet" ] || atf_fail "$vknet is not built"
+	"$vknet" -E "$1" sleep 60 &
+	echo $! >guest
+	n=0
+	until "$(top)/usr.sbin/vknetd/vknetd" -s -p "$1" 2>/dev/null |
+	    grep -q " client *$(cat guest) "; do
+		[ $((n += 1)) -lt 50 ] || atf_fail "the guest did not connect"
+		sleep 0.1
+	done
+}
+
+# The guest is still connected to the switch at $1, which was reloaded.
+kept()
+{
+	"$(top)/usr.sbin/vknetd/vknetd" -s -p "$1" >stats ||
+	    atf_fail "vknetd -s failed after the reload"
+	grep -q " client *$(cat guest) " stats ||
+	    atf_fail "the guest's port is gone: $(cat stats)"
+	grep -q 'reloaded [A-Z]' stats ||
+	    atf_fail "-s does not say it was reloaded: $(cat stats)"
 }
 
 atf_test_case rc_script cleanup
@@ -134,6 +168,15 @@ rc_script_body()
 	atf_check -o match:'already running' $rc start
 	one "$pid"
 
+	# reload: the same daemon runs its program anew; a guest stays.
+	guest "$PWD/vknet"
+	atf_check -o match:"^Reloaded vknetd as pid $pid" $rc reload
+	one "$pid"
+	kept "$PWD/vknet"
+	atf_check -o match:"^Reloaded vknetd as pid $pid" $rc force-reload
+	kept "$PWD/vknet"
+	kill "$(cat guest)"
+
 	atf_check -o match:Stopped -o match:Started $rc restart
 	old=$pid
 	pid=$(cat vknetd.pid)
@@ -161,6 +204,7 @@ rc_script_body()
 	echo "$(cat vknetd.pid)" >>daemons
 	atf_check -o match:Stopped $rc stop
 
+	atf_check -s exit:7 -e match:'not running' $rc reload
 	atf_check -s exit:2 -e match:'^usage: ' $rc frobnicate
 }
 rc_script_cleanup()
@@ -187,6 +231,20 @@ systemd_unit_body()
 	atf_check unshare -m sh -c "mount --bind '$PWD/root/usr/local' \
 	    /usr/local && exec systemd-analyze verify \
 	    /usr/local/lib/systemd/system/vknetd.service"
+	unit=$PWD/root/usr/local/lib/systemd/system/vknetd.service
+	atf_check -o match:'^ExecReload=/bin/kill -HUP \$MAINPID$' cat "$unit"
+	atf_check -o match:'^Restart=on-failure$' cat "$unit"
+}
+
+# The switch process of vknetd $1 runs as _vknetd, with a seccomp filter.
+confined()
+{
+	w=$(pgrep -P "$1") || atf_fail "vknetd $1 has no switch process"
+	atf_check -o match:"^Uid:[[:space:]]$(id -u _vknetd)[[:space:]]" \
+	    grep ^Uid "/proc/$w/status"
+	atf_check -o inline:'Seccomp:\t2\n' grep '^Seccomp:' "/proc/$w/status"
+	atf_check -o inline:'CapEff:\t0000000000000000\n' \
+	    grep ^CapEff "/proc/$w/status"
 }
 
 atf_test_case unit_capabilities cleanup
@@ -223,6 +281,21 @@ unit_capabilities_body()
 		atf_check -o inline:"CapEff:\t$bnd\n" \
 		    grep ^CapEff "/proc/$pid/status"
 		atf_check -o inline:'vknet\n' stat -c %G vknet
+		# Its switch process confines itself within those limits,
+		# and a reload (the unit's ExecReload=) keeps a guest.
+		confined "$pid"
+		guest "$PWD/vknet"
+		old=$(pgrep -P "$pid")
+		atf_check kill -HUP "$pid"
+		n=0
+		until new=$(pgrep -P "$pid") && [ "$new" != "$old" ] &&
+		    "$vknetd" -s -p "$PWD/vknet" >/dev/null 2>&1; do
+			[ $((n += 1)) -lt 50 ] || atf_fail "no reload"
+			sleep 0.1
+		done
+		confined "$pid"
+		kept "$PWD/vknet"
+		kill "$(cat guest)"
 		atf_check kill -TERM "$pid"
 		n=0
 		while ! gone "$pid" && [ $((n += 1)) -lt 50 ]; do sleep 0.1; done

@@ -54,9 +54,14 @@
  * Signals of the parent: SIGHUP reloads, SIGUSR1 is passed on to the
  * worker (which logs the stats), SIGCHLD is a worker's death; every
  * other signal whose default would end the process ends it with a full
- * teardown instead (SIGPIPE is ignored, see signals.c).  The worker is
- * in a session of its own, so a terminal's signals reach the parent
- * only, and it dies with the parent (PR_SET_PDEATHSIG).
+ * teardown instead (SIGPIPE is ignored, see signals.c).  The parent
+ * gives its orders to the worker (PS_STATS, PS_STOP) on the socketpair,
+ * not by signals: a root without CAP_KILL, as under the systemd unit,
+ * may not signal a process of another user.  Only a worker that does
+ * not stop when told gets SIGKILL, and one that cannot be killed makes
+ * a reload give up.  The worker is in a session of its own, so a
+ * terminal's signals reach the parent only, and it dies with the
+ * parent (PR_SET_PDEATHSIG).
  */
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -89,9 +94,13 @@
 #define FINISH_MS	200	/* for its streams to reach a boundary */
 
 enum ps_type {
+	/* From the worker: */
 	PS_PORT = 1,		/* a new port; its descriptor attached */
 	PS_CLOSE,		/* the port is closed */
-	PS_LOST			/* frames not delivered at a stop */
+	PS_LOST,		/* frames not delivered at a stop */
+	/* From the parent: */
+	PS_STATS,		/* log the stats */
+	PS_STOP			/* stop */
 };
 
 struct ps_msg {
@@ -149,6 +158,8 @@ static struct {
 	int		 nkeep;
 	int		 mine;		/* of those, the worker closes this */
 } ps = { .worker = -1, .chan = -1 };
+
+static void	tell(const struct ps_msg *, int fd);
 
 static volatile sig_atomic_t quit_sig, reload_wanted, stats_wanted, child;
 
@@ -418,23 +429,30 @@ start_worker(void (*worker)(void *), void *arg)
 	return (0);
 }
 
-/* Ask the worker to stop, and wait for it (then make it). */
-static void
+/*
+ * Tell the worker to stop, and wait for it; kill it if it does not.
+ * Returns -1 if it is still there: it could not be killed.
+ */
+static int
 stop_worker(void)
 {
 	long long end = clock_ms() + STOP_MS;
 	struct pollfd pfd;
 	int status;
+	pid_t w;
 
 	if (ps.worker == -1)
-		return;
-	(void)kill(ps.worker, SIGTERM);
-	while (waitpid(ps.worker, &status, WNOHANG) == 0) {
+		return (0);
+	tell(&(struct ps_msg){ .type = PS_STOP }, -1);
+	while ((w = waitpid(ps.worker, &status, WNOHANG)) == 0) {
 		if (clock_ms() >= end) {
 			log_warnx("switch process %d did not stop within %d "
 			    "ms: killing it", (int)ps.worker, STOP_MS);
-			(void)kill(ps.worker, SIGKILL);
-			(void)waitpid(ps.worker, &status, 0);
+			if (kill(ps.worker, SIGKILL) == -1) {
+				log_warn("kill %d", (int)ps.worker);
+				return (-1);
+			}
+			w = waitpid(ps.worker, &status, 0);
 			break;
 		}
 		pfd.fd = ps.chan_eof ? -1 : ps.chan;
@@ -443,7 +461,9 @@ stop_worker(void)
 		    &ps.waitmask) == 1)
 			drain_chan();
 	}
-	worker_gone(status, 1);
+	if (w == ps.worker)
+		worker_gone(status, 1);
+	return (0);
 }
 
 static void
@@ -519,7 +539,10 @@ reload(const void *carried, size_t len)
 	int fd;
 
 	log_info("reloading: executing %s", ps.self);
-	stop_worker();
+	if (stop_worker() == -1) {
+		log_warnx("reload: the switch process would not stop");
+		return;
+	}
 	if ((fd = write_handover(carried, len)) == -1)
 		return;
 	snprintf(num, sizeof(num), "%d", fd);
@@ -604,7 +627,7 @@ privsep_run(void (*worker)(void *), void (*started)(pid_t), void *arg,
 		if (stats_wanted) {
 			stats_wanted = 0;
 			if (ps.worker != -1)
-				(void)kill(ps.worker, SIGUSR1);
+				tell(&(struct ps_msg){ .type = PS_STATS }, -1);
 		}
 		if (ps.worker == -1 && ps.quick >= MAX_QUICK) {
 			log_warnx("the switch process died %d times within "
@@ -635,7 +658,7 @@ privsep_run(void (*worker)(void *), void (*started)(pid_t), void *arg,
 			drain_chan();
 	}
 	log_info("exiting on signal %d (%s)", quit_sig, strsignal(quit_sig));
-	stop_worker();
+	(void)stop_worker();
 	return (quit_sig == SIGTERM || quit_sig == SIGINT ? 0 :
 	    128 + quit_sig);
 }
@@ -716,6 +739,27 @@ privsep_closed(int id)
 	struct ps_msg m = { .type = PS_CLOSE, .id = id };
 
 	tell(&m, -1);
+}
+
+int
+privsep_chan(void)
+{
+	return (ps.chan);
+}
+
+/* What the parent wants; its end closed means stop as well. */
+enum order
+privsep_order(void)
+{
+	struct ps_msg m;
+	ssize_t n;
+
+	n = recv(ps.chan, &m, sizeof(m), MSG_DONTWAIT);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return (ORDER_NONE);
+	if (n != (ssize_t)sizeof(m) || m.type == PS_STOP)
+		return (ORDER_STOP);
+	return (m.type == PS_STATS ? ORDER_STATS : ORDER_NONE);
 }
 
 /*

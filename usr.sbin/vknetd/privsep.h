@@ -24,7 +24,15 @@ int	privsep_run(void (*worker)(void *), void (*started)(pid_t),
 	    int nkeep, int mine);
 
 /* The worker. */
+enum order {
+	ORDER_NONE,
+	ORDER_STATS,		/* log the stats (SIGUSR1 to the parent) */
+	ORDER_STOP		/* stop, for a reload or the end */
+};
+
 struct vswitch;
+int	privsep_chan(void);
+enum order privsep_order(void);
 void	privsep_adopt(struct vswitch *);
 void	privsep_told(int id, enum port_kind, int fd, time_t since);
 void	privsep_closed(int id);

@@ -65,6 +65,7 @@ enum {
 	PFD_LISTEN,
 	PFD_STREAM,		/* -q, or fd -1 */
 	PFD_CONTROL,
+	PFD_PARENT,		/* privsep.c: the parent's orders */
 	PFD_MONITOR,
 	PFD_PORTS = PFD_MONITOR + MONITOR_MAX
 };
@@ -430,6 +431,18 @@ run(struct vswitch *sw, struct pollfd *pfd, const sigset_t *waitmask)
 			accept_clients(sw, pfd[PFD_STREAM].fd, PORT_STREAM);
 		if (pfd[PFD_CONTROL].revents & POLLIN)
 			monitor_accept(sw->mon, pfd[PFD_CONTROL].fd);
+		if (pfd[PFD_PARENT].revents != 0) {
+			switch (privsep_order()) {
+			case ORDER_STATS:
+				stats_wanted = 1;
+				break;
+			case ORDER_STOP:
+				quit = 1;
+				break;
+			case ORDER_NONE:
+				break;
+			}
+		}
 	}
 }
 
@@ -464,6 +477,8 @@ worker(void *arg)
 	pfd[PFD_STREAM].events = POLLIN;
 	pfd[PFD_CONTROL].fd = st.ctl_fd;
 	pfd[PFD_CONTROL].events = POLLIN;
+	pfd[PFD_PARENT].fd = privsep_chan();
+	pfd[PFD_PARENT].events = POLLIN;
 	for (i = 0; i < 2; i++) {
 		if ((own = i == 0 ? st.tap.name : cf->bridge) == NULL)
 			continue;
