@@ -156,7 +156,6 @@ static struct {
 	sigset_t	 waitmask;	/* the parent's, while it waits */
 	const int	*keep;		/* vknetd.c's descriptors */
 	int		 nkeep;
-	int		 mine;		/* of those, the worker closes this */
 } ps = { .worker = -1, .chan = -1 };
 
 static void	tell(const struct ps_msg *, int fd);
@@ -410,9 +409,6 @@ start_worker(void (*worker)(void *), void *arg)
 	}
 	if (pid == 0) {
 		close(sv[0]);
-		/* The pidfile's lock is the parent's alone. */
-		if (ps.mine != -1)
-			close(ps.mine);
 		ps.chan = sv[1];
 		(void)setsid();
 		if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == -1 ||
@@ -600,13 +596,12 @@ privsep_inherit(void *carried, size_t len)
 /*
  * The parent's loop, until a signal ends vknetd: keep a worker running,
  * and the table of connections exact.  carried is vknetd.c's record for
- * a reload, keep the descriptors it holds, all handed over, and of
- * them mine (or -1) is one the worker must not have; started is told
- * the pid of each new worker.  Returns the exit status.
+ * a reload and keep the descriptors it holds, all handed over; started
+ * is told the pid of each new worker.  Returns the exit status.
  */
 int
 privsep_run(void (*worker)(void *), void (*started)(pid_t), void *arg,
-    const void *carried, size_t len, const int *keep, int nkeep, int mine)
+    const void *carried, size_t len, const int *keep, int nkeep)
 {
 	struct pollfd pfd;
 	struct timespec ts, *tsp;
@@ -615,7 +610,6 @@ privsep_run(void (*worker)(void *), void (*started)(pid_t), void *arg,
 	ps.parent = getpid();	/* detached by now */
 	ps.keep = keep;
 	ps.nkeep = nkeep;
-	ps.mine = mine;
 	while (quit_sig == 0) {
 		if (child)
 			reap();

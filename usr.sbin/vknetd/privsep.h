@@ -21,7 +21,7 @@ int	privsep_inherit(void *carried, size_t len);
 void	privsep_hold(int id, enum port_kind, int fd, time_t since);
 int	privsep_run(void (*worker)(void *), void (*started)(pid_t),
 	    void *arg, const void *carried, size_t len, const int *keep,
-	    int nkeep, int mine);
+	    int nkeep);
 
 /* The worker. */
 enum order {

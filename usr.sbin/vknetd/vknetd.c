@@ -86,8 +86,11 @@ static struct state {
 	struct cidr	*cidr;	/* its address */
 	int		 maxports;
 	pid_t		 worker;	/* the switch process, for the record */
+	const struct config *cf;
+	int		 ready_fd;	/* see detach() */
+	int		 announced;
 	char		 statepath[PATH_MAX];	/* see state_write() */
-} st = { .listen_fd = -1, .stream_fd = -1, .ctl_fd = -1,
+} st = { .listen_fd = -1, .stream_fd = -1, .ctl_fd = -1, .ready_fd = -1,
     .tap = { .fd = -1 } };
 
 /* What a reload hands over of st, through privsep.c. */
@@ -253,13 +256,6 @@ state_write(void)
 	}
 }
 
-static void
-worker_started(pid_t pid)
-{
-	st.worker = pid;
-	state_write();
-}
-
 /* The dead daemon's switch process, if it has not quite gone yet. */
 static void
 await_gone(pid_t pid)
@@ -339,9 +335,9 @@ state_adopt(const struct config *cf, char adopt_if[IFNAMSIZ])
 }
 
 /*
- * Go to the background.  The parent returns only once the child has
- * written the pidfile, so whoever started us finds it, and the socket,
- * ready.
+ * Go to the background.  The parent returns, and prints the TAP's name,
+ * only once the child is ready (see announce()), so whoever started us
+ * finds the pidfile and the socket ready.
  */
 static void
 detach(void)
@@ -350,15 +346,20 @@ detach(void)
 	char c;
 	pid_t pid;
 
-	if (pipe(ready) == -1)
+	if (pipe2(ready, O_CLOEXEC) == -1)
 		startup_failed("pipe: %s", strerror(errno));
 	if ((pid = fork()) == -1)
 		startup_failed("fork: %s", strerror(errno));
 	if (pid != 0) {
 		close(ready[1]);
-		_exit(read(ready[0], &c, 1) == 1 ? 0 : 1);
+		if (read(ready[0], &c, 1) != 1)
+			_exit(1);
+		printf("%s\n", st.tap.name);
+		fflush(stdout);
+		_exit(0);
 	}
 	close(ready[0]);
+	st.ready_fd = ready[1];
 	if (setsid() == -1)
 		fatal("setsid");
 	if ((devnull = open("/dev/null", O_RDWR)) != -1) {
@@ -371,10 +372,39 @@ detach(void)
 	log_init("vknetd", 0);
 	if (pidfile_write(st.pfh) == -1)
 		log_warn("%s", "pidfile");
+}
+
+/*
+ * Ready: the first switch process is running and on record (see
+ * state_write()), so a kill -9 from now on leaves nothing the next
+ * vknetd does not know of.  The TAP's name goes out now, from the
+ * process that started us if we detached.
+ */
+static void
+announce(const struct config *cf)
+{
+	if (cf->debug) {
+		printf("%s\n", st.tap.name);
+		fflush(stdout);
+		return;
+	}
 	/* If the parent has gone, nobody is left to tell: carry on. */
-	if (write(ready[1], "", 1) == -1)
+	if (write(st.ready_fd, "", 1) == -1)
 		log_warn("telling the parent we are ready");
-	close(ready[1]);
+	close(st.ready_fd);
+	st.ready_fd = -1;
+}
+
+/* A new switch process: on record, and the first makes us ready. */
+static void
+worker_started(pid_t pid)
+{
+	st.worker = pid;
+	state_write();
+	if (!st.announced) {
+		announce(st.cf);
+		st.announced = 1;
+	}
 }
 
 static void
@@ -463,6 +493,11 @@ worker(void *arg)
 	const char *own;
 	int maxports = st.maxports, i;
 
+	/* The parent's alone: the pidfile (and its lock), the start-up. */
+	if (st.pfh != NULL)
+		close(pidfile_fileno(st.pfh));
+	if (st.ready_fd != -1)
+		close(st.ready_fd);
 	signals_catch(on_signal, &waitmask, caught);
 	if ((pfd = calloc((size_t)(PFD_PORTS + maxports), sizeof(*pfd))) ==
 	    NULL || switch_init(&sw, pfd + PFD_PORTS, maxports, cf->max_age,
@@ -556,6 +591,7 @@ main(int argc, char *argv[])
 	st.streampath = cf.streampath;
 	st.ctlpath = cf.ctlpath;
 	st.cidr = &cf.net.v4;
+	st.cf = &cf;
 	if ((size_t)snprintf(st.statepath, sizeof(st.statepath), "%s.state",
 	    cf.pidpath) >= sizeof(st.statepath))
 		fatalx("%s: pidfile path too long", cf.pidpath);
@@ -564,6 +600,7 @@ main(int argc, char *argv[])
 		if (!cf.debug)
 			log_init("vknetd", 0);
 		take_over(&cf, &c);
+		st.announced = 1;
 		log_info("reloaded: switching on %s again", st.tap.name);
 	} else {
 		if ((st.pfh = pidfile_open(cf.pidpath, 0644, &other)) == NULL) {
@@ -592,8 +629,6 @@ main(int argc, char *argv[])
 		state_write();
 		if (cf.debug && pidfile_write(st.pfh) == -1)
 			log_warn("%s", cf.pidpath);
-		printf("%s\n", st.tap.name);
-		fflush(stdout);
 		if (!cf.debug)
 			detach();
 		/* The TAP is the first port, id 0. */
@@ -617,8 +652,8 @@ main(int argc, char *argv[])
 	c.bridge_created = st.bridge_created;
 	if (st.addr_if != NULL)
 		snprintf(c.addr_if, sizeof(c.addr_if), "%s", st.addr_if);
-	status = privsep_run(worker, worker_started, &cf, &c, sizeof(c), keep, nkeep,
-	    c.pid_fd);
+	status = privsep_run(worker, worker_started, &cf, &c, sizeof(c), keep,
+	    nkeep);
 	teardown();
 	return (status);
 }
