@@ -187,6 +187,18 @@ switch_process(pid_t daemon, const char *sockpath)
 	}
 }
 
+/* A sanitized build confines nothing (sandbox.c): nothing to test. */
+static void
+skip_unconfined(pid_t daemon)
+{
+	struct vkt_run r;
+
+	vkt_output(daemon, &r);
+	if (has(r.err, "runs unconfined"))
+		atf_tc_skip("this vknetd is built with sanitizers, and its "
+		    "switch process runs unconfined");
+}
+
 static void
 require_confined(pid_t w)
 {
@@ -520,6 +532,7 @@ VKT_TC(switch_process_confined, "The process that switches runs as "
 
 	vkt_setup();
 	pid = vkt_daemon(VKT_NET, NULL);
+	skip_unconfined(pid);
 	c = vkt_client();
 	w = switch_process(pid, VKT_SOCK);
 	ATF_CHECK_EQ(vkt_pidfile(VKT_PIDFILE), pid);
@@ -536,8 +549,21 @@ static void
 inject_syscall(pid_t w, long nr)
 {
 	struct user_regs_struct regs;
+	long long end = clock_ms() + VKT_RUN_MS;
+	char path[64], sc[64];
 	int status;
 
+	/* Waiting in epoll_pwait(2), not still starting up. */
+	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)w);
+	for (;;) {
+		slurp(path, sc, sizeof(sc));
+		if (atol(sc) == SYS_epoll_pwait)
+			break;
+		if (clock_ms() > end)
+			atf_tc_fail("switch process %d not waiting: %s", (int)w,
+			    sc);
+		vkt_nap(5);
+	}
 	if (ptrace(PTRACE_SEIZE, w, NULL, NULL) == -1 ||
 	    ptrace(PTRACE_INTERRUPT, w, NULL, NULL) == -1)
 		atf_tc_fail("ptrace %d: %s", (int)w, strerror(errno));
@@ -565,6 +591,7 @@ VKT_TC(syscall_outside_allowlist_kills, "A system call outside the "
 
 	vkt_setup();
 	pid = vkt_daemon("-U", NULL);
+	skip_unconfined(pid);
 	a = vkt_client();
 	b = vkt_client();
 	vkt_mac(src, 1);
@@ -665,9 +692,6 @@ VKT_TC(closed_port_really_closes, "A port the switch process closes is "
 	ATF_REQUIRE_EQ(vkt_stop(pid), 0);
 }
 
-/*
- * Signals and what is left behind.
- */
 static void
 require_torn_down(const char *tap, const char *bridge)
 {
@@ -686,6 +710,115 @@ require_torn_down(const char *tap, const char *bridge)
 		    "on %s", bridge);
 }
 
+VKT_TC(switch_process_dying_at_once_gives_up, "A switch process that "
+    "dies within 5 s of its start, five times in a row, makes vknetd give "
+    "up with exit status 1 and a full teardown")
+{
+	pid_t pid, w;
+	int i, c, st;
+
+	vkt_setup();
+	pid = vkt_daemon("-t", "vkps0", "-U", NULL);
+	skip_unconfined(pid);
+	c = vkt_client();
+	for (i = 0; i < 5; i++) {
+		w = switch_process(pid, VKT_SOCK);
+#if defined(__x86_64__)
+		inject_syscall(w, SYS_execve);
+#else
+		atf_tc_skip("system call injection is written for x86-64 only");
+#endif
+		while (kill(w, 0) == 0)
+			vkt_nap(5);
+	}
+	ATF_REQUIRE_MSG((st = vkt_wait(pid, VKT_RUN_MS)) != -1,
+	    "vknetd still running after 5 quick deaths");
+	ATF_CHECK_EQ_MSG(st, 1, "exit status %d", st);
+	await_log(pid, "giving up");
+	require_torn_down("vkps0", NULL);
+	close(c);
+}
+
+/* Half a frame: its length and the first bytes. */
+static size_t
+half_frame(struct end *e, uint8_t *rest, uint32_t tag)
+{
+	uint8_t f[64], buf[68], dst[MAC_LEN], src[MAC_LEN];
+	size_t len;
+
+	vkt_mac(src, 3);
+	vkt_mac(dst, 1);
+	len = vkt_frame(f, dst, src, tag);
+	buf[0] = buf[1] = buf[2] = 0;
+	buf[3] = (uint8_t)len;
+	memcpy(buf + 4, f, len);
+	ATF_REQUIRE(write(e->in, buf, 20) == 20);
+	memcpy(rest, buf + 20, len + 4 - 20);
+	return (len + 4 - 20);
+}
+
+VKT_TC(stream_cut_by_crash_is_closed, "A stream port that the killed "
+    "switch process had read half a frame of cannot be framed again: "
+    "the next one closes it (end-of-file), the other guests stay")
+{
+	char before[1024];
+	uint8_t rest[64], f[VKT_BUFSZ];
+	struct pollfd pfd;
+	ssize_t n;
+	pid_t pid, w;
+
+	pid = switch_with_guests();
+	(void)half_frame(&ends[2], rest, 1);
+	vkt_nap(100);		/* read by the switch process meanwhile */
+	w = switch_process(pid, VKT_SOCK);
+	ATF_REQUIRE(kill(w, SIGKILL) == 0);
+	await_log(pid, "in the middle of a frame: closing it");
+	pfd.fd = ends[2].out;
+	pfd.events = POLLIN;
+	ATF_REQUIRE_MSG(poll(&pfd, 1, VKT_WAIT_MS) == 1, "the stream was not "
+	    "closed within %d ms", VKT_WAIT_MS);
+	ATF_REQUIRE_MSG((n = read(ends[2].out, f, sizeof(f))) == 0,
+	    "the stream was not closed: read %zd", n);
+	port_rows(before, sizeof(before));
+	ATF_CHECK_MSG(!has(before, "stream"), "the stream port is still "
+	    "there: %s", before);
+	ATF_CHECK_MSG(has(before, "1 client") && has(before, "2 client"),
+	    "the clients' ports are gone: %s", before);
+	ATF_REQUIRE_EQ(vkt_stop(pid), 0);
+}
+
+VKT_TC(stream_half_frame_at_reload, "SIGHUP while a stream client is in "
+    "the middle of a frame: the switch process reads it to its end "
+    "before it stops, the frame is counted lost, and the stream stays "
+    "framed")
+{
+	char before[1024];
+	uint8_t rest[64];
+	struct vkt_run r;
+	size_t len;
+	long long t;
+	pid_t pid;
+
+	pid = switch_with_guests();
+	port_rows(before, sizeof(before));
+	len = half_frame(&ends[2], rest, 1);
+	vkt_nap(50);
+	t = clock_ms();
+	ATF_REQUIRE(kill(pid, SIGHUP) == 0);
+	vkt_nap(20);
+	ATF_REQUIRE(write(ends[2].in, rest, len) == (ssize_t)len);
+	await_log(pid, "reloaded");
+	require_guests_kept(before, t, "SIGHUP in the middle of a frame");
+	vkt_run(&r, NULL, VKNETD_PATH, "-s", "-p", VKT_SOCK, NULL);
+	ATF_CHECK_MSG(has(r.out, ", 1 frames lost in reloads"),
+	    "the frame cut by the reload is not counted: %s",
+	    vkt_flat(r.out));
+	ATF_REQUIRE_EQ(vkt_stop(pid), 0);
+}
+
+/*
+ * Signals and what is left behind.
+ */
 VKT_TC(signals_tear_down, "SIGUSR2, SIGALRM, SIGQUIT, SIGPWR and a "
     "real-time signal end vknetd with a full teardown: no socket, "
     "pidfile, TAP or bridge of its own is left")
@@ -751,6 +884,9 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, sighup_keeps_guests);
 	ATF_TP_ADD_TC(tp, switch_process_killed_keeps_guests);
 	ATF_TP_ADD_TC(tp, closed_port_really_closes);
+	ATF_TP_ADD_TC(tp, switch_process_dying_at_once_gives_up);
+	ATF_TP_ADD_TC(tp, stream_cut_by_crash_is_closed);
+	ATF_TP_ADD_TC(tp, stream_half_frame_at_reload);
 	ATF_TP_ADD_TC(tp, signals_tear_down);
 	ATF_TP_ADD_TC(tp, leftovers_after_kill9_removed);
 	return (atf_no_error());

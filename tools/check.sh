@@ -38,7 +38,8 @@ if make -s -C "$san" SANITIZE=1 all >/dev/null &&
 	UBSAN_OPTIONS="$UBSAN_OPTIONS:log_path=$reports/ubsan"
 	export LSAN_OPTIONS="suppressions=$top/tests/lsan.supp:print_suppressions=0"
 	cd "$san/tests" &&
-	    run vknetd_test vknet_test monitor_test stream_test queue_test
+	    run vknetd_test vknet_test monitor_test stream_test queue_test \
+	    privsep_test
 else
 	echo "sanitized build  ->  failed" | tee -a "$log"
 fi

@@ -672,6 +672,7 @@ privsep_adopt(struct vswitch *sw)
 	sw->reloaded = ps.reloaded;
 	sw->reload_lost = ps.lost;
 	sw->cut = ps.cut;
+	sw->port_closed = privsep_closed;
 	for (id = 0; id < ps.maxports; id++) {
 		if (ps.held[id].fd == -1)
 			continue;
@@ -689,7 +690,6 @@ privsep_adopt(struct vswitch *sw)
 			switch_close_port(sw, id);
 		}
 	}
-	sw->port_closed = privsep_closed;
 }
 
 static void
