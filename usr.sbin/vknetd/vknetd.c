@@ -267,12 +267,11 @@ await_gone(pid_t pid)
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	while (clock_ms() < end && (fp = fopen(path, "re")) != NULL) {
-		stat[0] = '\0';
-		(void)fgets(stat, sizeof(stat), fp);
-		fclose(fp);
 		/* "pid (comm) state": a zombie holds nothing any more. */
-		alive = strstr(stat, " (vknetd) ") != NULL &&
+		alive = fgets(stat, sizeof(stat), fp) != NULL &&
+		    strstr(stat, " (vknetd) ") != NULL &&
 		    strstr(stat, " (vknetd) Z") == NULL;
+		fclose(fp);
 		if (!alive)
 			return;
 		(void)poll(NULL, 0, 10);
