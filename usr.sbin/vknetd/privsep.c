@@ -184,7 +184,10 @@ on_signal(int sig)
 
 /*
  * Every signal whose default action ends the process, but SIGKILL
- * (which cannot be caught) and SIGPIPE (ignored); the list ends in 0.
+ * (which cannot be caught) and SIGPIPE (ignored), and SIGCHLD; the list
+ * ends in 0.  A fault (SIGSEGV and the like) still kills: the kernel
+ * does not run a handler for a fault while its signal is blocked, as
+ * these are but while the loop waits.
  */
 static const int *
 caught_signals(void)
@@ -504,7 +507,8 @@ write_handover(const void *carried, size_t len)
 		cp.since = ps.held[id].since;
 		(void)fwrite(&cp, sizeof(cp), 1, fp);
 	}
-	if (fclose(fp) == EOF || lseek(fd, 0, SEEK_SET) == -1) {
+	if (ferror(fp) | (fclose(fp) == EOF) ||
+	    lseek(fd, 0, SEEK_SET) == -1) {
 		log_warn("handover");
 		close(fd);
 		return (-1);
@@ -539,6 +543,9 @@ reload(const void *carried, size_t len)
 		log_warnx("reload: the switch process would not stop");
 		return;
 	}
+	/* Caught while it stopped: the end, not a reload. */
+	if (quit_sig != 0)
+		return;
 	if ((fd = write_handover(carried, len)) == -1)
 		return;
 	snprintf(num, sizeof(num), "%d", fd);
