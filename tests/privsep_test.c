@@ -203,6 +203,7 @@ static void
 require_confined(pid_t w)
 {
 	char v[128], path[64], root[PATH_MAX];
+	long long end = clock_ms() + VKT_RUN_MS;
 	struct passwd *pw;
 	struct dirent *de;
 	ssize_t n;
@@ -210,6 +211,13 @@ require_confined(pid_t w)
 
 	ATF_REQUIRE_MSG((pw = getpwnam("_vknetd")) != NULL,
 	    "no user _vknetd (tools/depends.sh creates it)");
+	/* A new one confines itself before it reads a frame: let it. */
+	for (;;) {
+		status_field(w, "Seccomp", v, sizeof(v));
+		if (strcmp(v, "2") == 0 || clock_ms() > end)
+			break;
+		vkt_nap(5);
+	}
 	status_field(w, "Uid", v, sizeof(v));
 	ATF_CHECK_MSG(atoi(v) != 0 && atoi(v) == (int)pw->pw_uid,
 	    "switch process %d: Uid %s, not _vknetd's %d", (int)w, v,
@@ -764,6 +772,7 @@ VKT_TC(stream_cut_by_crash_is_closed, "A stream port that the killed "
 	char before[1024];
 	uint8_t rest[64], f[VKT_BUFSZ];
 	struct pollfd pfd;
+	const char *p;
 	ssize_t n;
 	pid_t pid, w;
 
@@ -782,8 +791,9 @@ VKT_TC(stream_cut_by_crash_is_closed, "A stream port that the killed "
 	port_rows(before, sizeof(before));
 	ATF_CHECK_MSG(!has(before, "stream"), "the stream port is still "
 	    "there: %s", before);
-	ATF_CHECK_MSG(has(before, "1 client") && has(before, "2 client"),
-	    "the clients' ports are gone: %s", before);
+	for (n = 0, p = before; (p = strstr(p, " client ")) != NULL; p++)
+		n++;
+	ATF_CHECK_MSG(n == 3, "not the three clients' ports: %s", before);
 	ATF_REQUIRE_EQ(vkt_stop(pid), 0);
 }
 
