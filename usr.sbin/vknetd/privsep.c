@@ -33,7 +33,7 @@
  * a flag per port in memory shared with the parent (`cut'), and a
  * successor closes a port whose flag is set, since it could never find
  * the frames in that stream again.  A worker that is asked to stop
- * (SIGTERM) first brings its streams to a frame boundary, within
+ * (PS_STOP) first brings its streams to a frame boundary, within
  * FINISH_MS, and tells the parent how many frames it could not deliver
  * (PS_LOST).
  *
@@ -617,6 +617,7 @@ privsep_run(void (*worker)(void *), void (*started)(pid_t), void *arg,
 	ps.parent = getpid();	/* detached by now */
 	ps.keep = keep;
 	ps.nkeep = nkeep;
+	hand_over(0);		/* inherited without FD_CLOEXEC, maybe */
 	while (quit_sig == 0) {
 		if (child)
 			reap();
