@@ -26,7 +26,8 @@
  * "vknetd -s" attached, SIGUSR1 and a graceful stop: reading and
  * writing frames (read, write, recvmmsg, sendmmsg, recvfrom, sendto,
  * sendmsg, recvmsg, ioctl SIOCINQ and SIOCOUTQ only), accepting
- * clients (accept4, getsockopt, setsockopt for a monitor's buffer),
+ * clients (accept4, getsockopt SO_PEERCRED only, setsockopt SO_SNDBUF
+ * only, for a monitor's buffer),
  * telling the parent (sendmsg with SCM_RIGHTS), waiting (epoll_pwait,
  * epoll_ctl, poll), time, memory for the stats table (brk, mmap,
  * mremap, munmap, madvise, mprotect: never with PROT_EXEC), a peer's
@@ -162,8 +163,7 @@ load_filter(void)
 		SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(close),
 		SCMP_SYS(recvmmsg), SCMP_SYS(sendmmsg), SCMP_SYS(recvfrom),
 		SCMP_SYS(sendto), SCMP_SYS(recvmsg), SCMP_SYS(sendmsg),
-		SCMP_SYS(accept4), SCMP_SYS(getsockopt), SCMP_SYS(setsockopt),
-		SCMP_SYS(epoll_pwait), SCMP_SYS(epoll_ctl), SCMP_SYS(poll),
+		SCMP_SYS(accept4), SCMP_SYS(epoll_pwait), SCMP_SYS(epoll_ctl), SCMP_SYS(poll),
 		SCMP_SYS(ppoll), SCMP_SYS(clock_gettime),
 		SCMP_SYS(gettimeofday), SCMP_SYS(brk), SCMP_SYS(munmap),
 		SCMP_SYS(mremap), SCMP_SYS(madvise), SCMP_SYS(getpid),
@@ -172,7 +172,7 @@ load_filter(void)
 		SCMP_SYS(exit_group)
 	};
 	struct scmp_arg_cmp noexec = SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0);
-	struct scmp_arg_cmp a;
+	struct scmp_arg_cmp a, so[2] = { SCMP_A1(SCMP_CMP_EQ, SOL_SOCKET) };
 	scmp_filter_ctx ctx;
 	size_t i;
 
@@ -186,6 +186,10 @@ load_filter(void)
 	allow(ctx, SCMP_SYS(ioctl), 1, &a);
 	a = SCMP_A1(SCMP_CMP_EQ, SIOCOUTQ);
 	allow(ctx, SCMP_SYS(ioctl), 1, &a);
+	so[1] = SCMP_A2(SCMP_CMP_EQ, SO_PEERCRED);
+	allow(ctx, SCMP_SYS(getsockopt), 2, so);
+	so[1] = SCMP_A2(SCMP_CMP_EQ, SO_SNDBUF);
+	allow(ctx, SCMP_SYS(setsockopt), 2, so);
 	a = SCMP_A2(SCMP_CMP_EQ, PEER_OPEN_FLAGS);
 	allow(ctx, SCMP_SYS(openat), 1, &a);
 	a = SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid());
