@@ -2,7 +2,8 @@
 #
 # The installable service: make install and uninstall into a DESTDIR,
 # etc/rc.d/vknetd driving the real daemon in a network namespace of its
-# own, and the systemd unit as installed.  Only 198.51.100.0/24 is used;
+# own, and the systemd unit as installed, verified, and run by a real
+# systemd that is pid 1 of namespaces of the test's own.  Only 198.51.100.0/24 is used;
 # the root namespace's interfaces are never touched.
 
 . "$(atf_get_srcdir)/vkt.sh"
@@ -247,6 +248,20 @@ confined()
 	    grep ^CapEff "/proc/$w/status"
 }
 
+# The same, for the switch process of vknetd $1 under systemd_service.
+confined_in()
+{
+	n=0
+	until w=$(insd pgrep -P "$1") &&
+	    insd grep -q '^Seccomp:[[:space:]]2$' "/proc/$w/status"; do
+		[ $((n += 1)) -lt 50 ] ||
+		    atf_fail "vknetd $1 has no confined switch process"
+		sleep 0.1
+	done
+	atf_check -o match:"^Uid:[[:space:]]$(id -u _vknetd)[[:space:]]" \
+	    nsenter -t "$(cat sd)" -m -p -n -- grep ^Uid "/proc/$w/status"
+}
+
 atf_test_case unit_capabilities cleanup
 unit_capabilities_head()
 {
@@ -308,10 +323,135 @@ unit_capabilities_cleanup()
 	cleanup
 }
 
+# insd COMMAND...: run COMMAND in the namespaces of the systemd that
+# systemd_service booted (its pid, on the host, is in the file sd).
+insd()
+{
+	nsenter -t "$(cat sd)" -m -p -n -- "$@"
+}
+
+atf_test_case systemd_service cleanup
+systemd_service_head()
+{
+	atf_set descr "under a real systemd, booted as pid 1 of namespaces" \
+	    "of the test's own with nothing but the unit: start, reload" \
+	    "and a crash of the switch process keep a guest connected;" \
+	    "a crash of vknetd itself is restarted; stop tears down"
+	atf_set require.user root
+	atf_set require.progs unshare nsenter systemctl
+	atf_set timeout 120
+}
+systemd_service_body()
+{
+	vknetd=$(top)/usr.sbin/vknetd/vknetd
+	[ -x /lib/systemd/systemd ] || atf_skip "no /lib/systemd/systemd"
+	getent passwd _vknetd >/dev/null ||
+	    atf_skip "user _vknetd is missing (tools/depends.sh makes it)"
+	# The unit as make install writes it, with a drop-in that keeps
+	# the host's boot out (no sysinit.target: nothing but this unit
+	# runs) and configures a switch.
+	mkdir units units/vknetd.service.d
+	sed "s,@SBINDIR@,$(top)/usr.sbin/vknetd,g" \
+	    "$(top)/etc/systemd/vknetd.service.in" >units/vknetd.service
+	cat >units/vknetd.service.d/test.conf <<-EOF
+		[Unit]
+		DefaultDependencies=no
+		[Service]
+		Environment="VKNETD_FLAGS=-t vksd0 198.51.100.1/24"
+	EOF
+	printf '[Unit]\nDescription=test\nDefaultDependencies=no\n' \
+	    >units/test.target
+	# pid 1 of new mount, pid, network, UTS and IPC namespaces, with
+	# a /run, /proc and cgroup2 of its own; its console is boot.log.
+	unshare -m -p -f -n -u -i --propagation private sh -ec '
+		mount -t proc proc /proc
+		mount -t tmpfs tmpfs /run
+		mount -t tmpfs tmpfs /sys/fs/cgroup
+		mount -t cgroup2 cgroup2 /sys/fs/cgroup
+		mount --bind "$1" /etc/systemd/system
+		exec env container=vknet-test /lib/systemd/systemd --system \
+		    --unit=test.target --log-target=console
+	' boot "$PWD/units" >boot.log 2>&1 &
+	echo $! >unshare
+	n=0
+	until sd=$(pgrep -P "$(cat unshare)") && echo "$sd" >sd &&
+	    [ "$(insd systemctl is-system-running 2>/dev/null)" = running ]; do
+		[ $((n += 1)) -lt 100 ] || atf_fail "systemd did not boot:" \
+		    "$(cat boot.log)"
+		sleep 0.1
+	done
+
+	# atf_check runs programs, not shell functions.
+	in="nsenter -t $(cat sd) -m -p -n --"
+	atf_check $in systemctl start vknetd
+	pid=$(insd cat /run/vknetd.pid)
+	confined_in "$pid"
+	# A guest, which tells its pid as the switch sees it.
+	insd "$(top)/usr.bin/vknet/vknet" -E /run/vknet sh -c \
+	    'echo $$ >/run/guest; exec sleep 60' &
+	n=0
+	until insd "$vknetd" -s -p /run/vknet 2>/dev/null |
+	    grep -q " client *$(insd cat /run/guest 2>/dev/null) "; do
+		[ $((n += 1)) -lt 50 ] || atf_fail "the guest did not connect"
+		sleep 0.1
+	done
+	guest=$(insd cat /run/guest)
+
+	# systemctl reload: the same main pid, the guest still there.
+	atf_check $in systemctl reload vknetd
+	n=0
+	until insd "$vknetd" -s -p /run/vknet 2>/dev/null >stats &&
+	    grep -q 'reloaded [A-Z]' stats; do
+		[ $((n += 1)) -lt 50 ] || atf_fail "no reload: $(cat stats)"
+		sleep 0.1
+	done
+	atf_check -o inline:"MainPID=$pid\n" \
+	    $in systemctl show -p MainPID vknetd
+	atf_check -o match:" client *$guest " cat stats
+	confined_in "$pid"
+
+	# The switch process dies: a new one, the guest still there.
+	w=$(insd pgrep -P "$pid")
+	atf_check $in kill -KILL "$w"
+	n=0
+	until new=$(insd pgrep -P "$pid") && [ "$new" != "$w" ] &&
+	    insd "$vknetd" -s -p /run/vknet >stats 2>/dev/null; do
+		[ $((n += 1)) -lt 50 ] || atf_fail "no new switch process"
+		sleep 0.1
+	done
+	atf_check -o match:" client *$guest " cat stats
+	atf_check -o inline:'ActiveState=active\n' \
+	    $in systemctl show -p ActiveState vknetd
+
+	# vknetd itself dies of a fault: torn down, and Restart=on-failure
+	# brings it back.
+	atf_check $in kill -SEGV "$pid"
+	n=0
+	until new=$(insd cat /run/vknetd.pid 2>/dev/null) &&
+	    [ "$new" != "$pid" ] && insd test -S /run/vknet; do
+		[ $((n += 1)) -lt 100 ] || atf_fail "not restarted:" \
+		    "$(insd systemctl status vknetd)"
+		sleep 0.1
+	done
+	confined_in "$new"
+
+	atf_check $in systemctl stop vknetd
+	atf_check -s not-exit:0 $in test -e /run/vknet
+	atf_check -s not-exit:0 $in test -e /run/vknetd.pid
+	atf_check -s not-exit:0 -e ignore $in ip link show vksd0
+}
+systemd_service_cleanup()
+{
+	# pid 1 of the namespaces: everything in them goes with it.
+	[ -f sd ] && kill -KILL "$(cat sd)" 2>/dev/null
+	true
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case install_files
 	atf_add_test_case rc_script
 	atf_add_test_case systemd_unit
 	atf_add_test_case unit_capabilities
+	atf_add_test_case systemd_service
 }

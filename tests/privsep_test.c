@@ -660,6 +660,40 @@ VKT_TC(sighup_keeps_guests, "SIGHUP: vknetd runs its program anew; two "
 	    !vkt_exists(QSOCK));
 }
 
+static void
+no_tz(void)
+{
+	(void)unsetenv("TZ");
+}
+
+VKT_TC(stats_after_reload_without_tz, "Regression: without TZ in the "
+    "environment (as under systemd), -s after a reload, which shows the "
+    "time of the reload, made glibc stat(2) the zone file and the filter "
+    "kill the switch process")
+{
+	struct vkt_run r;
+	pid_t pid, w;
+	int c, i;
+
+	vkt_setup();
+	vkt_daemon_prep = no_tz;
+	pid = vkt_daemon("-U", NULL);
+	vkt_daemon_prep = NULL;
+	ATF_REQUIRE(kill(pid, SIGHUP) == 0);
+	await_log(pid, "reloaded");
+	c = vkt_client();
+	w = switch_process(pid, VKT_SOCK);
+	for (i = 0; i < 2; i++) {
+		vkt_run(&r, NULL, VKNETD_PATH, "-s", "-p", VKT_SOCK, NULL);
+		ATF_CHECK_MSG(r.status == 0 && has(r.out, "reloaded "),
+		    "vknetd -s: %d %s", r.status, vkt_flat(r.err));
+	}
+	ATF_CHECK_EQ_MSG(switch_process(pid, VKT_SOCK), w,
+	    "the switch process died");
+	close(c);
+	ATF_REQUIRE_EQ(vkt_stop(pid), 0);
+}
+
 VKT_TC(switch_process_killed_keeps_guests, "kill -KILL of the switch "
     "process: vknetd starts another; no guest sees end-of-file, "
     "traffic flows within 1 s, and -s shows the same ports and pids")
@@ -893,6 +927,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, syscall_outside_allowlist_kills);
 	ATF_TP_ADD_TC(tp, sighup_keeps_guests);
 	ATF_TP_ADD_TC(tp, switch_process_killed_keeps_guests);
+	ATF_TP_ADD_TC(tp, stats_after_reload_without_tz);
 	ATF_TP_ADD_TC(tp, closed_port_really_closes);
 	ATF_TP_ADD_TC(tp, switch_process_dying_at_once_gives_up);
 	ATF_TP_ADD_TC(tp, stream_cut_by_crash_is_closed);

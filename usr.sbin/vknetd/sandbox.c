@@ -61,6 +61,7 @@
 #include <pwd.h>
 #include <seccomp.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -208,7 +209,14 @@ sandbox_enter(pid_t parent)
 {
 	if (!SANDBOXED)
 		return;
-	/* Read while there is one: syslog(3) stamps lines in local time. */
+	/*
+	 * Local time (syslog(3), the stats' dates) is read from the zone
+	 * file while there is one.  Without TZ, glibc's localtime(3) would
+	 * stat(2) it on every call to see whether it changed: name it, and
+	 * it is read once.
+	 */
+	if (getenv("TZ") == NULL && setenv("TZ", ":/etc/localtime", 1) == -1)
+		fatal("TZ");
 	tzset();
 	if (chroot(VKNETD_EMPTY) == -1 || chdir("/") == -1)
 		fatal("chroot %s", VKNETD_EMPTY);
