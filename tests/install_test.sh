@@ -3,8 +3,9 @@
 # The installable service: make install and uninstall into a DESTDIR,
 # etc/rc.d/vknetd driving the real daemon in a network namespace of its
 # own, and the systemd unit as installed, verified, and run by a real
-# systemd that is pid 1 of namespaces of the test's own.  Only 198.51.100.0/24 is used;
-# the root namespace's interfaces are never touched.
+# systemd that is pid 1 of namespaces of the test's own.  Only
+# 198.51.100.0/24 is used; the root namespace's interfaces are never
+# touched.
 
 . "$(atf_get_srcdir)/vkt.sh"
 
