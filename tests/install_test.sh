@@ -362,17 +362,26 @@ systemd_service_body()
 	EOF
 	printf '[Unit]\nDescription=test\nDefaultDependencies=no\n' \
 	    >units/test.target
-	# pid 1 of new mount, pid, network, UTS and IPC namespaces, with
-	# a /run, /proc and cgroup2 of its own; its console is boot.log.
+	# pid 1 of new mount, pid, network, UTS, IPC and cgroup namespaces,
+	# with a /run and /proc of its own; its console is boot.log.  Its
+	# cgroup tree is a cgroup of the test's own, so that systemds of
+	# tests run at the same time never meet.
+	cg=vknet-test-$$
+	echo "$cg" >cgroup
 	unshare -m -p -f -n -u -i --propagation private sh -ec '
 		mount -t proc proc /proc
 		mount -t tmpfs tmpfs /run
 		mount -t tmpfs tmpfs /sys/fs/cgroup
 		mount -t cgroup2 cgroup2 /sys/fs/cgroup
+		mkdir "/sys/fs/cgroup/$2"
+		echo $$ >"/sys/fs/cgroup/$2/cgroup.procs"
+		umount /sys/fs/cgroup
 		mount --bind "$1" /etc/systemd/system
-		exec env container=vknet-test /lib/systemd/systemd --system \
-		    --unit=test.target --log-target=console
-	' boot "$PWD/units" >boot.log 2>&1 &
+		exec unshare -C sh -ec "
+			mount -t cgroup2 cgroup2 /sys/fs/cgroup
+			exec env container=vknet-test /lib/systemd/systemd \
+			    --system --unit=test.target --log-target=console"
+	' boot "$PWD/units" "$cg" >boot.log 2>&1 &
 	echo $! >unshare
 	n=0
 	until sd=$(pgrep -P "$(cat unshare)") && echo "$sd" >sd &&
@@ -443,8 +452,16 @@ systemd_service_body()
 }
 systemd_service_cleanup()
 {
-	# pid 1 of the namespaces: everything in them goes with it.
+	# pid 1 of the namespaces: everything in them goes with it, but
+	# for the test's cgroup, emptied, which is removed deepest first.
 	[ -f sd ] && kill -KILL "$(cat sd)" 2>/dev/null
+	[ -f cgroup ] && unshare -m --propagation private sh -c '
+		mount -t cgroup2 cgroup2 /mnt || exit
+		n=0
+		while [ -d "/mnt/$1" ] && [ $((n += 1)) -lt 50 ]; do
+			find "/mnt/$1" -depth -type d -exec rmdir {} + \
+			    2>/dev/null || sleep 0.1
+		done' cleanup "$(cat cgroup)"
 	true
 }
 
