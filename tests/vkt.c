@@ -25,6 +25,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
+#include <pwd.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -1114,6 +1115,8 @@ vkt_setup(void)
 		    "TAP devices");
 	if (getgrnam("vknet") == NULL)
 		atf_tc_skip("needs the group vknet: run tools/depends.sh");
+	if (getpwnam("_vknetd") == NULL)
+		atf_tc_skip("needs the user _vknetd: run tools/depends.sh");
 	if (unshare(CLONE_NEWNET) == -1)
 		atf_tc_fail("unshare(CLONE_NEWNET): %s", strerror(errno));
 	lo_up();

@@ -39,7 +39,7 @@ if make -s -C "$san" SANITIZE=1 all >/dev/null &&
 	export LSAN_OPTIONS="suppressions=$top/tests/lsan.supp:print_suppressions=0"
 	cd "$san/tests" &&
 	    run vknetd_test vknet_test monitor_test stream_test queue_test \
-	    logs_test ops_test segments_test
+	    logs_test ops_test segments_test privsep_test
 else
 	echo "sanitized build  ->  failed" | tee -a "$log"
 fi

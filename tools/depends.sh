@@ -1,14 +1,14 @@
 #!/bin/sh
 # Install the Debian packages a make target needs, only when missing.
 # Usage: tools/depends.sh [build|check|demo|fuzz|bench ...]
-# Also creates the "vknet" system group that vknetd's socket belongs to,
-# and for check fetches the kernel that qemu_test boots its guests with
+# Also creates the "vknet" system group that vknetd's socket belongs to
+# and the "_vknetd" system user its switch process runs as, and for check fetches the kernel that qemu_test boots its guests with
 # (tools/qemu-kernel.sh).  Installing leaves no new service behind: a
 # policy-rc.d forbids every start meanwhile, and the services of what
 # was installed (openssh-server's sshd) are disabled again after.
 set -e
 
-pkgs_build="make gcc libc6-dev libbsd-dev pkg-config mandoc"
+pkgs_build="make gcc libc6-dev libbsd-dev libseccomp-dev pkg-config mandoc"
 pkgs_check="$pkgs_build kyua atf-sh libatf-dev iproute2 iputils-ping \
 	tcpdump tshark openssh-server openssh-client systemd man-db procps \
 	qemu-system-x86 busybox-static cpio \
@@ -60,6 +60,11 @@ fi
 if [ "$(id -u)" -eq 0 ] && ! getent group vknet >/dev/null; then
 	echo "depends.sh: creating system group vknet" >&2
 	groupadd --system vknet
+fi
+if [ "$(id -u)" -eq 0 ] && ! getent passwd _vknetd >/dev/null; then
+	echo "depends.sh: creating system user _vknetd" >&2
+	useradd --system --user-group --no-create-home \
+	    --home-dir /nonexistent --shell /usr/sbin/nologin _vknetd
 fi
 case " ${*:-check} " in
 *" check "*)

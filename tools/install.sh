@@ -56,10 +56,16 @@ install)
 		install -d "${conf%/*}"
 		install -m 644 etc/default/vknetd "$conf"
 	fi
-	# vknetd refuses to start without the group its socket belongs to.
+	# vknetd refuses to start without the group its socket belongs to,
+	# or the user its switch process runs as.
 	if [ -z "$DESTDIR" ] && ! getent group vknet >/dev/null; then
 		echo "groupadd --system vknet"
 		groupadd --system vknet
+	fi
+	if [ -z "$DESTDIR" ] && ! getent passwd _vknetd >/dev/null; then
+		echo "useradd --system --user-group _vknetd"
+		useradd --system --user-group --no-create-home \
+		    --home-dir /nonexistent --shell /usr/sbin/nologin _vknetd
 	fi
 	;;
 uninstall)

@@ -155,7 +155,8 @@ struct ctl_switch {
 	uint32_t	monitors;
 	uint64_t	refused;	/* clients turned away: table full */
 	int64_t		uptime;		/* seconds */
-	int64_t		reloaded;	/* seconds since a reload; 0: none */
+	int64_t		reloaded;	/* CLOCK_REALTIME of a reload; 0: none */
+	uint64_t	reload_lost;	/* frames in flight lost in reloads */
 	struct ctl_counters gone;	/* of the ports that have closed */
 };
 

@@ -256,9 +256,10 @@ json_stats(const struct stats_reply *r)
 	json_str("ipv6", *buf ? buf : NULL);
 	json_i64("uptime", sw->uptime);
 	if (sw->reloaded != 0)
-		json_i64("reloaded", sw->reloaded);
+		json_i64("reloaded", (int64_t)time(NULL) - sw->reloaded);
 	else
 		json_null("reloaded");
+	json_u64("reload_lost", sw->reload_lost);
 	json_u64("macs", sw->macs);
 	json_u64("mac_capacity", sw->mac_capacity);
 	json_u64("mac_limit", sw->mac_limit);

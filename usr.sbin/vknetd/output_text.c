@@ -68,8 +68,14 @@ header(const struct stats_reply *r)
 	const struct ctl_switch *sw = &r->sw;
 	char up[32], a4[64], a6[80];
 
-	printf("vknetd %s, up %s\n", sw->version,
+	printf("vknetd %s, up %s", sw->version,
 	    duration(up, sizeof(up), sw->uptime));
+	if (sw->reloaded != 0)
+		printf(", reloaded %s ago, %llu frames lost in reloads",
+		    duration(up, sizeof(up), (int64_t)time(NULL) -
+		    sw->reloaded),
+		    (unsigned long long)sw->reload_lost);
+	putchar('\n');
 	printf("socket   %s\n", sw->sockpath);
 	printf("control  %s\n", r->ctlpath);
 	printf("stream   %s\n", or_dash(sw->streampath));

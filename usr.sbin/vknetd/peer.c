@@ -3,6 +3,10 @@
  * It is what the peer calls itself, so it is shown, never trusted: any
  * user can name a process "vknet".  A peer that has already gone, or a
  * pid from another pid namespace, gives "?".
+ *
+ * The switch runs in an empty chroot (sandbox.c), where there is no
+ * /proc: peer_init() opens it before, and names are read relative to
+ * that descriptor.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -11,6 +15,16 @@
 
 #include "peer.h"
 
+static int procfd = -1;
+
+int
+peer_init(void)
+{
+	if (procfd == -1)
+		procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return (procfd == -1 ? -1 : 0);
+}
+
 void
 peer_name(pid_t pid, char name[PEER_NAMEMAX])
 {
@@ -18,8 +32,9 @@ peer_name(pid_t pid, char name[PEER_NAMEMAX])
 	ssize_t n = -1;
 	int fd, i;
 
-	snprintf(path, sizeof(path), "/proc/%ld/comm", (long)pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) != -1) {
+	snprintf(path, sizeof(path), "%ld/comm", (long)pid);
+	if (procfd != -1 && (fd = openat(procfd, path, PEER_OPEN_FLAGS)) !=
+	    -1) {
 		n = read(fd, name, PEER_NAMEMAX - 1);
 		close(fd);
 	}

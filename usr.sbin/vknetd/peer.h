@@ -9,7 +9,10 @@
 #include <sys/types.h>
 
 #define PEER_NAMEMAX	16	/* TASK_COMM_LEN, with its NUL */
+/* The one open(2) the confined switch may make (sandbox.c). */
+#define PEER_OPEN_FLAGS	(O_RDONLY | O_CLOEXEC)
 
+int	peer_init(void);
 void	peer_name(pid_t, char name[PEER_NAMEMAX]);
 
 #endif

@@ -106,6 +106,13 @@ pidfile_put(struct pidfile *pf)
 	return (0);
 }
 
+/* The locked descriptor: a reload hands it over, a child closes it. */
+int
+pidfile_fd(const struct pidfile *pf)
+{
+	return (pf->fd);
+}
+
 /* Remove the file, then let go of the lock. */
 void
 pidfile_drop(struct pidfile *pf)

@@ -11,6 +11,7 @@ struct pidfile;
 
 struct pidfile	*pidfile_lock(const char *path, pid_t *other);
 int		 pidfile_put(struct pidfile *);
+int		 pidfile_fd(const struct pidfile *);
 void		 pidfile_drop(struct pidfile *);
 
 #endif

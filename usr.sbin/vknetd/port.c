@@ -48,6 +48,7 @@
 #include "ioerr.h"
 #include "log.h"
 #include "port.h"
+#include "signals.h"
 
 #define SEND_BURST	64	/* frames per sendmmsg(2) or sendmsg(2) */
 
@@ -345,6 +346,33 @@ port_partial(const struct port *p)
 }
 
 /*
+ * The bytes at the end of a stream's buffer that are not a whole
+ * frame: where the peer's stream stands in the middle of one.
+ */
+static size_t
+stream_tail(const struct stream *s, int *bad)
+{
+	size_t off = s->roff, len;
+	enum stream_status st;
+
+	while ((st = stream_parse(s->rbuf + off, s->rlen - off, &len)) ==
+	    STREAM_FRAME)
+		off += STREAM_HDR + len;
+	*bad = st == STREAM_BAD;
+	return (s->rlen - off);
+}
+
+/* Say whether the stream stands between frames, for a successor. */
+static void
+note_cut(struct port *p)
+{
+	int bad;
+
+	if (p->cut != NULL)
+		*p->cut = p->qsent > 0 || stream_tail(p->stream, &bad) > 0;
+}
+
+/*
  * Hand every frame that has come in to fn.  A TAP or a client needs
  * PORT_BATCH free pool buffers (the switch makes sure of them), a
  * stream takes one per frame and says PORT_STARVED if it runs out.
@@ -355,10 +383,14 @@ enum port_status
 port_recv(struct port *p, port_rx_fn *fn, void *arg)
 {
 	struct frame *fr[PORT_BATCH];
+	enum port_status st;
 	int n, i, eof = 0;
 
-	if (p->kind == PORT_STREAM)
-		return (recv_stream(p, fn, arg));
+	if (p->kind == PORT_STREAM) {
+		st = recv_stream(p, fn, arg);
+		note_cut(p);
+		return (st);
+	}
 	for (i = 0; i < PORT_BATCH; i++)
 		if ((fr[i] = pool_get()) == NULL) {
 			while (i > 0)
@@ -533,9 +565,13 @@ flush_stream(struct port *p)
 int
 port_flush(struct port *p)
 {
+	int rc;
+
 	switch (p->kind) {
 	case PORT_STREAM:
-		return (flush_stream(p));
+		rc = flush_stream(p);
+		note_cut(p);
+		return (rc);
 	case PORT_TAP:
 		flush_tap(p);
 		break;
@@ -580,4 +616,63 @@ port_discard(struct port *p)
 		p->st.drops[DROP_STALLED]++;
 		frame_unref(f);
 	}
+}
+
+static int
+await_fd(int fd, short events, long long end_ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = events };
+	long long left = end_ms - clock_ms();
+
+	return (left > 0 && poll(&pfd, 1, (int)left) == 1 &&
+	    (pfd.revents & events) != 0);
+}
+
+/*
+ * Bring a stream to a frame boundary both ways before its port goes to
+ * another process (privsep.c), by end_ms at the latest: send the rest
+ * of a frame half sent, read the rest of one half read.  What is read
+ * so, and the whole frames still buffered, are dropped and added to
+ * *lost.  Returns -1 if the stream is still cut: then no successor
+ * could frame it, and the port must close.
+ */
+int
+port_finish(struct port *p, long long end_ms, uint64_t *lost)
+{
+	struct stream *s = p->stream;
+	size_t tail, want, len = 0;
+	ssize_t n;
+	int bad;
+
+	if (s == NULL)
+		return (0);
+	while (p->qsent > 0 && await_fd(p->fd, POLLOUT, end_ms))
+		if (flush_stream(p) == -1)
+			return (-1);
+	tail = stream_tail(s, &bad);
+	for (want = s->rlen - tail - s->roff; want > 0; (*lost)++) {
+		(void)stream_parse(s->rbuf + s->roff, want, &len);
+		s->roff += STREAM_HDR + len;
+		want -= STREAM_HDR + len;
+	}
+	memmove(s->rbuf, s->rbuf + s->rlen - tail, tail);
+	s->roff = 0;
+	s->rlen = tail;
+	while (!bad && s->rlen > 0) {
+		if (stream_parse(s->rbuf, s->rlen, &len) == STREAM_BAD)
+			break;
+		want = (s->rlen < STREAM_HDR ? STREAM_HDR : STREAM_HDR + len) -
+		    s->rlen;
+		if (want == 0) {
+			s->rlen = 0;
+			(*lost)++;
+		} else if (!await_fd(p->fd, POLLIN, end_ms) ||
+		    (n = recv(p->fd, s->rbuf + s->rlen, want,
+		    MSG_DONTWAIT)) <= 0)
+			break;
+		else
+			s->rlen += (size_t)n;
+	}
+	note_cut(p);
+	return (p->qsent > 0 || s->rlen > 0 ? -1 : 0);
 }

@@ -106,6 +106,9 @@ struct port {
 	int		 slot;		/* index in vswitch.active */
 	struct txq	*txq;
 	struct stream	*stream;	/* PORT_STREAM only */
+	uint8_t		*cut;		/* set while a frame is half read or
+					   half sent, where a successor can
+					   see it (privsep.c), or NULL */
 	uint32_t	 qhead;		/* txq's first frame */
 	uint32_t	 qlen;		/* frames in txq */
 	size_t		 qsent;		/* stream: bytes of the first gone */
@@ -158,6 +161,7 @@ long	port_unread(const struct port *);
 int	port_enqueue(struct port *, struct frame *);
 int	port_flush(struct port *);
 void	port_discard(struct port *);
+int	port_finish(struct port *, long long end_ms, uint64_t *lost);
 const char *port_kind_name(enum port_kind);
 
 #endif

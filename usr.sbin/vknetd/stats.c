@@ -118,6 +118,8 @@ stats_gather(FILE *fp, const struct vswitch *sw,
 	s.monitors = (uint32_t)sw->watchers;
 	s.refused = sw->refused;
 	s.uptime = (int64_t)(sw->now - sw->started);
+	s.reloaded = (int64_t)sw->reloaded;
+	s.reload_lost = sw->reload_lost;
 	counters(&s.gone, &sw->closed);
 	(void)fwrite(&s, sizeof(s), 1, fp);
 	for (i = 0; i < sw->high; i++) {

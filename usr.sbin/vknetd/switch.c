@@ -206,6 +206,7 @@ switch_init(struct vswitch *sw, struct pollfd *pfd, int maxports,
     const struct secure_net *secure)
 {
 	memset(sw, 0, sizeof(*sw));
+	sw->pid = getpid();
 	sw->pfd = pfd;
 	sw->maxports = maxports;
 	sw->tap = -1;
@@ -261,10 +262,6 @@ switch_free(struct vswitch *sw)
 int
 switch_add_port(struct vswitch *sw, enum port_kind kind, int fd)
 {
-	struct ucred cred;
-	socklen_t len = sizeof(cred);
-	struct port *p;
-	char buf[WHO_LEN];
 	int id;
 
 	for (id = 0; id < sw->maxports; id++)
@@ -275,14 +272,34 @@ switch_add_port(struct vswitch *sw, enum port_kind kind, int fd)
 		errno = ENFILE;
 		return (-1);
 	}
+	return (switch_add_port_at(sw, id, kind, fd));
+}
+
+/*
+ * The port keeps the id it had: a worker that takes over the ports of
+ * the one before it (privsep.c) shows and monitors them as they were.
+ */
+int
+switch_add_port_at(struct vswitch *sw, int id, enum port_kind kind, int fd)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	struct port *p;
+	char buf[WHO_LEN];
+
+	if (id < 0 || id >= sw->maxports || sw->ports[id].kind != PORT_FREE) {
+		errno = EBADSLT;
+		return (-1);
+	}
 	p = &sw->ports[id];
 	memset(p, 0, sizeof(*p));
 	p->fd = fd;
 	p->vid = VLAN_NATIVE;
 	if (port_open(p, id, kind) == -1)
 		return (-1);
+	p->cut = sw->cut != NULL ? &sw->cut[id] : NULL;
 	p->since = sw->now;
-	p->pid = getpid();
+	p->pid = sw->pid;
 	if (kind != PORT_TAP && getsockopt(fd, SOL_SOCKET, SO_PEERCRED,
 	    &cred, &len) == 0) {
 		p->pid = cred.pid;
@@ -297,11 +314,12 @@ switch_add_port(struct vswitch *sw, enum port_kind kind, int fd)
 	sw->active[sw->nactive++] = id;
 	if (kind == PORT_TAP)
 		sw->tap = id;
+	/* Slots up to the new high were never set: ids came out of order. */
+	for (; sw->high <= id; sw->high++)
+		sw->pfd[sw->high].fd = -1;
 	sw->pfd[id].fd = fd;
 	sw->pfd[id].events = POLLIN;
 	sw->pfd[id].revents = 0;
-	if (id >= sw->high)
-		sw->high = id + 1;
 	log_info("%s connected", who(sw, id, buf));
 	return (id);
 }
@@ -344,6 +362,8 @@ switch_close_port(struct vswitch *sw, int id)
 	sw->ports[last].slot = p->slot;
 	if (id == sw->tap)
 		sw->tap = -1;
+	else if (sw->port_closed != NULL)
+		sw->port_closed(id);
 	p->kind = PORT_FREE;
 	p->fd = -1;
 	sw->pfd[id].fd = -1;

@@ -76,6 +76,12 @@ struct vswitch {
 	uint64_t	 loop_id;	/* in our loop probes (loopguard.c) */
 	uint8_t		 loop_mac[MAC_LEN]; /* their source */
 	long long	 probe_ms;	/* when to send the next */
+	pid_t		 pid;		/* the daemon's, shown for the TAP */
+	time_t		 reloaded;	/* wall clock of the last SIGHUP, or 0 */
+	uint64_t	 reload_lost;	/* frames in flight lost in reloads */
+	/* Told of every client port that closes (privsep.c), if set. */
+	void		(*port_closed)(int id);
+	uint8_t		*cut;		/* cut[id]: see port.h, or NULL */
 };
 
 int	switch_init(struct vswitch *, struct pollfd *, int maxports,
@@ -83,6 +89,7 @@ int	switch_init(struct vswitch *, struct pollfd *, int maxports,
 	    const struct secure_net *secure);
 void	switch_free(struct vswitch *);
 int	switch_add_port(struct vswitch *, enum port_kind, int fd);
+int	switch_add_port_at(struct vswitch *, int id, enum port_kind, int fd);
 void	switch_close_port(struct vswitch *, int id);
 uint32_t switch_forget_macs(struct vswitch *, int id);
 void	switch_port_vlan(struct vswitch *, int id, uint16_t vid,
