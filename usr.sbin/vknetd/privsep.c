@@ -670,8 +670,9 @@ privsep_run(void (*worker)(void *), void (*started)(pid_t), void *arg,
 		if (ppoll(&pfd, 1, tsp, &ps.waitmask) == 1)
 			drain_chan();
 	}
-	log_info("exiting on SIG%s", sigabbrev_np(quit_sig));
+	/* The switch process's last lines first: this one is the last. */
 	(void)stop_worker();
+	log_info("exiting on SIG%s", sigabbrev_np(quit_sig));
 	return (quit_sig == SIGTERM || quit_sig == SIGINT ? 0 :
 	    128 + quit_sig);
 }

@@ -161,10 +161,11 @@ static void
 load_filter(void)
 {
 	static const int plain[] = {
-		SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(close),
-		SCMP_SYS(recvmmsg), SCMP_SYS(sendmmsg), SCMP_SYS(recvfrom),
-		SCMP_SYS(sendto), SCMP_SYS(recvmsg), SCMP_SYS(sendmsg),
-		SCMP_SYS(accept4), SCMP_SYS(epoll_pwait), SCMP_SYS(epoll_ctl), SCMP_SYS(poll),
+		SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(writev),
+		SCMP_SYS(close), SCMP_SYS(recvmmsg), SCMP_SYS(sendmmsg),
+		SCMP_SYS(recvfrom), SCMP_SYS(sendto), SCMP_SYS(recvmsg),
+		SCMP_SYS(sendmsg), SCMP_SYS(accept4), SCMP_SYS(epoll_pwait),
+		SCMP_SYS(epoll_ctl), SCMP_SYS(poll),
 		SCMP_SYS(ppoll), SCMP_SYS(clock_gettime),
 		SCMP_SYS(gettimeofday), SCMP_SYS(brk), SCMP_SYS(munmap),
 		SCMP_SYS(mremap), SCMP_SYS(madvise), SCMP_SYS(getpid),
