@@ -11,6 +11,8 @@
  * message, so the guest is a port of the switch like any other; lima's
  * socket_vmnet_client does the same for socket_vmnet.
  */
+#include <sys/prctl.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -61,6 +63,12 @@ exec_on_switch(const char *path, char *argv[])
 	char num[16];
 	int fd, i;
 
+	/*
+	 * vknetd reads its peer's name as it accepts, which may be before
+	 * the exec: give it the command's name from the start, not ours,
+	 * or a guest would be shown as a vknet link.
+	 */
+	(void)prctl(PR_SET_NAME, basename(argv[0]), 0, 0, 0);
 	if (local_open(&lc, path, NULL) == -1)
 		return (1);
 	fd = lc.fd;
