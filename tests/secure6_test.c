@@ -77,6 +77,37 @@ advertise(uint8_t *f, unsigned int who, const char *src, const char *target)
 	return (fr_nd(f, &ad, ND_NEIGHBOR_ADVERT, ND_NA_OVERRIDE, t, ad.src));
 }
 
+/* A secure switch with NET6, its TAP observed, and two clients. */
+static pid_t
+secure_pair(int c[2], int *obs)
+{
+	pid_t pid;
+
+	vkt_setup();
+	vkt_ipv6();
+	pid = vkt_daemon(VKT_NET, NET6, NULL);
+	*obs = vkt_observer();
+	c[0] = vkt_client();
+	c[1] = vkt_client();
+	return (pid);
+}
+
+/* The link-local address the kernel gave the TAP, as text. */
+static void
+host_link_local(char *buf, size_t len)
+{
+	struct vkt_run r;
+	const char *p;
+
+	vkt_run(&r, NULL, "/sbin/ip", "-6", "-o", "addr", "show", "dev",
+	    vkt_tap, "scope", "link", NULL);
+	ATF_REQUIRE_MSG((p = strstr(r.out, "inet6 fe80:")) != NULL,
+	    "%s has no link-local address: %s", vkt_tap, vkt_flat(r.out));
+	p += strlen("inet6 ");
+	ATF_REQUIRE(len > strcspn(p, "/"));
+	snprintf(buf, strcspn(p, "/") + 1, "%s", p);
+}
+
 /* Does the host's neighbour entry for addr name client who's MAC? */
 static int
 host_neighbour_is(const char *addr, unsigned int who)
@@ -150,24 +181,12 @@ VKT_TC(guest_cannot_pose_as_host6,
     "address reach neither the host nor another client")
 {
 	char host_ll[INET6_ADDRSTRLEN];
-	uint8_t f[128], mac[MAC_LEN], ll[16] = { 0xfe, 0x80 };
+	uint8_t f[128];
 	int c[2], obs;
 	pid_t pid;
 
-	vkt_setup();
-	vkt_ipv6();
-	pid = vkt_daemon(VKT_NET, NET6, NULL);
-	obs = vkt_observer();
-	c[0] = vkt_client();
-	c[1] = vkt_client();
-	vkt_if_mac(vkt_tap, mac);
-	ll[8] = mac[0] ^ 0x02;
-	ll[9] = mac[1];
-	ll[10] = mac[2];
-	ll[11] = 0xff;
-	ll[12] = 0xfe;
-	memcpy(ll + 13, mac + 3, 3);
-	inet_ntop(AF_INET6, ll, host_ll, sizeof(host_ll));
+	pid = secure_pair(c, &obs);
+	host_link_local(host_ll, sizeof(host_ll));
 	vkt_send(c[0], f, advertise(f, A, ATTACKER6, HOST6));
 	vkt_expect_none(c[1], "B, A's advertisement of the host's address",
 	    VKT_NONE_MS);
@@ -196,12 +215,7 @@ VKT_TC(guest_router_advertisement_reaches_nobody,
 	int c[2], obs;
 	pid_t pid;
 
-	vkt_setup();
-	vkt_ipv6();
-	pid = vkt_daemon(VKT_NET, NET6, NULL);
-	obs = vkt_observer();
-	c[0] = vkt_client();
-	c[1] = vkt_client();
+	pid = secure_pair(c, &obs);
 	all_nodes(&ad);
 	vkt_mac(ad.src, A);
 	ip6(ad.sip, "fe80::12");

@@ -140,8 +140,8 @@ listening() {
 	ip netns exec "$1" ss -xlpH src "$2" | grep -q "pid=$pid,"
 }
 
-# start_switch kind name [args]: sets $ep (for vkbench), $pid.  vknetd's
-# args default to -U.
+# start_switch kind name [args]: sets $ep (for vkbench), $pid and
+# $swpid, the process that switches.  vknetd's args default to -U.
 start_switch() {
 	k=$1
 	name=$2
@@ -153,6 +153,11 @@ start_switch() {
 		    -p "$tmp/$name" -i "$tmp/$name.pid" -t "vkb-$name" "$@"
 		await vknetd "[ \"\$(cat $tmp/$name.pid 2>/dev/null)\" = $pid ]"
 		ep=$tmp/$name
+		# The switch process does the work (vknetd.8, PRIVILEGE
+		# SEPARATION): its memory is what is measured.
+		await "vknetd's switch process" \
+		    "[ -n \"\$(cat /proc/$pid/task/*/children)\" ]"
+		swpid=$(cat /proc/"$pid"/task/*/children | awk '{ print $1 }')
 		;;
 	vde)
 		# No -d: in the foreground its PID is ours.  It reads
@@ -171,6 +176,7 @@ start_switch() {
 		ep=$tmp/$name
 		;;
 	esac
+	[ "$k" = vknetd ] || swpid=$pid
 }
 
 # The switch's drops since it started, from the total row of the drops
@@ -238,8 +244,13 @@ trial() {
 	k=$1
 	cs=$2
 	shift 2
-	start_switch "$k" "$k"
-	measure "$cs" "$k" -P "$pid" "$@" "$ep"
+	# A flood on purpose: storm control (vknetd -L) would limit it.
+	if [ "$k" = vknetd ] && [ "$cs" = bcast ]; then
+		start_switch "$k" "$k" -U -L 0
+	else
+		start_switch "$k" "$k"
+	fi
+	measure "$cs" "$k" -P "$swpid" "$@" "$ep"
 	if [ "$k" = vknetd ]; then
 		d=$(drops "$ep") || exit
 		echo "$d" | record "$cs" "$k"
@@ -320,7 +331,7 @@ trial_tap() {
 
 trial_rss() {
 	start_switch "$1" "$1"
-	measure rss "$1" -i $IDLE -P "$pid" -d $STALL_SECS -s 1500 rss "$ep"
+	measure rss "$1" -i $IDLE -P "$swpid" -d $STALL_SECS -s 1500 rss "$ep"
 	stop "$pid"
 }
 

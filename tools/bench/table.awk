@@ -301,7 +301,9 @@ END {
 	    "takes frames (waiting for POLLOUT"
 	print "   when full); loss is what it sent and never arrived.  " \
 	    "vknetd also copies each"
-	print "   broadcast to its TAP (-U): 9 copies to vde_switch's 8."
+	print "   broadcast to its TAP (-U): 9 copies to vde_switch's 8.  " \
+	    "4 runs vknetd -L 0: storm"
+	print "   control (200/s a port by default) would drop the flood."
 	print "5: " win "-frame window A -> B, " secs " s in turns: " \
 	    "nobody sending to C, then D sending C"
 	print "   16 frames a ms; declared: vknetd counted stalled drops."
@@ -316,6 +318,8 @@ END {
 	    "of its own."
 	print "9: " sshsecs " s per run, random payloads; ssh cat counts " \
 	    "what the pipe takes once full."
+	print "7, 10: vknetd's memory is its switch process's, which " \
+	    "does the work."
 	print "10: flat: at most 64 KiB more after " stall " s of flooding " \
 	    "a client that never reads"
 	print "   than after 1 s."
