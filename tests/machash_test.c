@@ -10,6 +10,7 @@
 #include <atf-c.h>
 
 #include "machash.h"
+#include "siphash.h"
 
 #define MAX_AGE		300
 #define VID		1	/* the untagged VLAN, as today */
@@ -582,8 +583,36 @@ ATF_TC_BODY(same_mac_two_vlans_two_entries, tc)
 	machash_free(mh);
 }
 
+/*
+ * The owners table keys IPv6 addresses by SipHash-2-4 (switch.c): the
+ * reference vectors of the paper, key 00..0f, message 00..len-1.
+ */
+ATF_TC_WITHOUT_HEAD(siphash_reference_vectors);
+ATF_TC_BODY(siphash_reference_vectors, tc)
+{
+	static const struct {
+		size_t		len;
+		uint64_t	want;
+	} v[] = {
+		{ 0, 0x726fdb47dd0e0e31ULL },
+		{ 7, 0xab0200f58b01d137ULL },
+		{ 8, 0x93f5f5799a932462ULL },
+		{ 15, 0xa129ca6149be45e5ULL },
+		{ 16, 0x3f2acc7f57c29bdbULL },
+	};
+	uint8_t key[16], msg[16];
+	size_t i;
+
+	for (i = 0; i < sizeof(key); i++)
+		key[i] = msg[i] = (uint8_t)i;
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		ATF_CHECK_EQ_MSG(siphash(key, msg, v[i].len), v[i].want,
+		    "%zu bytes", v[i].len);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
+	ATF_TP_ADD_TC(tp, siphash_reference_vectors);
 	ATF_TP_ADD_TC(tp, limit_per_port_keeps_room_for_others);
 	ATF_TP_ADD_TC(tp, learn_new_mac_is_added);
 	ATF_TP_ADD_TC(tp, lookup_unknown_mac_is_none);
