@@ -354,11 +354,16 @@ systemd_service_body()
 	mkdir units units/vknetd.service.d
 	sed "s,@SBINDIR@,$(top)/usr.sbin/vknetd,g" \
 	    "$(top)/etc/systemd/vknetd.service.in" >units/vknetd.service
+	# The binary is the tree's, which may be in /tmp or a home (CI
+	# clones anywhere): the unit's PrivateTmp and ProtectHome would
+	# hide it, so the test's drop-in lets it be seen.
 	cat >units/vknetd.service.d/test.conf <<-EOF
 		[Unit]
 		DefaultDependencies=no
 		[Service]
 		Environment="VKNETD_FLAGS=-t vksd0 198.51.100.1/24"
+		PrivateTmp=no
+		ProtectHome=no
 	EOF
 	printf '[Unit]\nDescription=test\nDefaultDependencies=no\n' \
 	    >units/test.target

@@ -27,7 +27,7 @@ cd "$top/tests" && run
 
 echo "check.sh: integration tests against an ASan+UBSan build" >&2
 mkdir -p "$san"
-(cd "$top" && tar cf - Makefile lib share usr.sbin usr.bin tests) |
+(cd "$top" && tar cf - Makefile lib share usr.sbin usr.bin tests tools) |
     (cd "$san" && tar xf -)
 make -s -C "$san" clean >/dev/null
 if make -s -C "$san" SANITIZE=1 all >/dev/null &&
