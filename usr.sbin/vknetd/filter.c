@@ -719,6 +719,16 @@ claim4(struct claim *cl, const uint8_t *addr)
 	memcpy(cl->addr + 12, addr, 4);
 }
 
+/* Is the claim one of IPv4?  Its address then in *addr, host order. */
+int
+filter_claim_v4(const struct claim *cl, uint32_t *addr)
+{
+	if (!in6_v4mapped(cl->addr))
+		return (0);
+	*addr = get32(cl->addr + 12);
+	return (1);
+}
+
 /* May an IPv6 address be claimed, as a claim of IPv6? */
 static int
 claimable6(const uint8_t *a)

@@ -80,6 +80,7 @@ enum filter_verdict
 		    size_t len);
 int		 filter_claims(const uint8_t *frame, size_t len,
 		    struct claim claims[FILTER_MAXCLAIMS]);
+int		 filter_claim_v4(const struct claim *, uint32_t *addr);
 const char	*filter_reason(enum filter_verdict);
 
 #endif

@@ -39,10 +39,10 @@
  *
  * Ports are logged as they come and go, with who is behind them and,
  * as they go, what they carried.  What a peer can make happen again
- * and again (stalls, MAC-limit hits, MACs moving between ports) is
- * logged at most once per LOG_EVERY seconds per kind of event, with a
- * count of the rest; on the path every frame takes, nothing is
- * formatted unless a line is due.  A TAP that fails (the interface
+ * and again (stalls, MAC-limit hits, MACs moving between ports,
+ * storms) is logged at most once per LOG_EVERY seconds per kind of
+ * event, with a count of the rest; on the path every frame takes,
+ * nothing is formatted unless a line is due.  A TAP that fails (the interface
  * was deleted) is not worked around: the switch says so in tap_gone,
  * for main() to exit on, so that a service manager starts it afresh.
  */
@@ -88,6 +88,7 @@ struct ingress {
 static struct log_limit stall_log = LOG_LIMIT(LOG_EVERY);
 static struct log_limit limit_log = LOG_LIMIT(LOG_EVERY);
 static struct log_limit move_log = LOG_LIMIT(LOG_EVERY);
+static struct log_limit storm_log = LOG_LIMIT(LOG_EVERY);
 
 static const char *drop_names[DROP_NREASONS] = {
 	[DROP_SIZE] = "bad size",
@@ -391,11 +392,6 @@ drop(struct port *p, struct fate *f, enum drop_reason why)
 	f->drops |= 1U << why;
 }
 
-/*
- * Send what port id can take of its queue now, and account for it: a
- * port with frames left waits for POLLOUT, and lets its waiters go
- * once its queue is low.  Returns -1 if the port is broken.
- */
 /* Forget the MACs learned on port id, or on every port (-1): how many. */
 uint32_t
 switch_forget_macs(struct vswitch *sw, int id)
@@ -408,6 +404,12 @@ switch_forget_macs(struct vswitch *sw, int id)
 			machash_forget_port(sw->mac, i);
 	return (had - machash_count(sw->mac));
 }
+
+/*
+ * Send what port id can take of its queue now, and account for it: a
+ * port with frames left waits for POLLOUT, and lets its waiters go
+ * once its queue is low.  Returns -1 if the port is broken.
+ */
 
 static int
 flush(struct vswitch *sw, int id)
@@ -506,15 +508,11 @@ switch_host_mac(struct vswitch *sw, const uint8_t *mac)
 static int
 host_addr(const struct secure_net *net, const struct claim *cl)
 {
-	static const uint8_t v4mapped[12] = { [10] = 0xff, [11] = 0xff };
 	uint32_t a;
 	int i;
 
-	if (memcmp(cl->addr, v4mapped, sizeof(v4mapped)) == 0) {
-		a = (uint32_t)cl->addr[12] << 24 | (uint32_t)cl->addr[13] << 16 |
-		    (uint32_t)cl->addr[14] << 8 | cl->addr[15];
+	if (filter_claim_v4(cl, &a))
 		return (net->has4 && a == net->v4.addr);
-	}
 	for (i = 0; i < net->nhost6; i++)
 		if (memcmp(cl->addr, net->host6[i], 16) == 0)
 			return (1);
@@ -531,13 +529,14 @@ static void
 owner_key(const struct vswitch *sw, const struct claim *cl,
     uint8_t key[MAC_LEN])
 {
-	static const uint8_t v4mapped[12] = { [10] = 0xff, [11] = 0xff };
+	uint32_t a;
 	uint64_t h;
 	int i;
 
-	if (memcmp(cl->addr, v4mapped, sizeof(v4mapped)) == 0) {
+	if (filter_claim_v4(cl, &a)) {
 		key[0] = key[1] = 0;
-		memcpy(key + 2, cl->addr + 12, 4);
+		for (i = 0; i < 4; i++)
+			key[2 + i] = (uint8_t)(a >> (24 - 8 * i));
 		return;
 	}
 	h = siphash(sw->owner_seed, cl->addr, sizeof(cl->addr));
@@ -584,15 +583,16 @@ check_claim(struct vswitch *sw, int in, const uint8_t *frame, size_t len)
 static int
 may_flood(struct vswitch *sw, int id)
 {
-	static struct log_limit storming = LOG_LIMIT(10);
 	struct port *p = &sw->ports[id];
+	char buf[WHO_LEN];
 
 	if ((p->kind == PORT_TAP && !sw->storm_tap) ||
 	    storm_take(&p->storm, &sw->storm, sw->now_ms))
 		return (1);
-	log_limited(&storming, sw->now, "port %d (%s, pid %d) floods more "
-	    "than %u frames a second: storm, dropping the excess", id,
-	    port_kind_name(p->kind), (int)p->pid, sw->storm.rate);
+	if (log_limit_due(&storm_log, sw->now))
+		log_limited(&storm_log, sw->now, "%s floods more than %u "
+		    "frames a second: storm, dropping the excess",
+		    who(sw, id, buf), sw->storm.rate);
 	return (0);
 }
 
