@@ -212,6 +212,26 @@ struct known {
 	int	c[5];
 };
 
+/* Wait until the switch has n ports: every connection accepted. */
+static void
+await_ports(long long n)
+{
+	long long end = clock_ms() + VKT_RUN_MS, got;
+	char *flat;
+
+	for (;;) {
+		flat = stats_json(VKT_SOCK);
+		got = jnum(flat, "port_count");
+		free(flat);
+		if (got == n)
+			return;
+		if (clock_ms() > end)
+			atf_tc_fail("%lld ports, not %lld, after %d ms", got, n,
+			    VKT_RUN_MS);
+		vkt_nap(10);
+	}
+}
+
 static void
 known_switch(struct known *k)
 {
@@ -225,7 +245,8 @@ known_switch(struct known *k)
 	k->c[A] = vkt_client();
 	k->c[B] = client_named("vknet");
 	k->c[S] = vkt_connect_stream(QSOCK);
-	vkt_sync();
+	/* Accepted, and so named, before this process takes another name. */
+	await_ports(4);
 	k->c[C] = client_named(ODD_NAME);
 	for (i = 0; i < 3; i++) {
 		vkt_send_tagged(k->c[A], fr_bcast, A, (uint32_t)i, f, &len);
